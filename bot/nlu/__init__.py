@@ -1,0 +1,1 @@
+"""Custom NLU components: language detection, bilingual spaCy tokenisation and spaCy pattern entities."""

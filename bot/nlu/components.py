@@ -1,0 +1,133 @@
+"""Rasa NLU components of partnerbot (registered with Rasa's default recipe; named in config.yml).
+
+- LanguageDetector: sets the message's language ('pt'/'en') before anything else runs.
+- BilingualSpacyTokenizer: tokenises and lemmatises with the saved blank spaCy pipeline
+  of the message's language (built by `partnerbot nlp build` into var/spacy/).
+- PatternEntityExtractor: spaCy Matcher patterns (data/patterns/entities.yml) for domains,
+  emails, HubSpot products and editions, money, months, packages and partner ids, plus the
+  `language` entity the language slot reads.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import SPACY_DOCS
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.language import detect_language
+from bot.nlu import spacy_pipelines
+
+LANGUAGE_KEY = "language"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class LanguageDetector(GraphComponent):
+    """Detects Portuguese or English per message; `None` when the text does not tell."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"min_confidence": 0.7}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._min_confidence = config.get("min_confidence", 0.7)
+
+    @classmethod
+    def create(cls, config, model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext):
+        return cls(config)
+
+    def _detect(self, message: Message) -> None:
+        text = message.get(TEXT)
+        if isinstance(text, str) and text:
+            message.set(LANGUAGE_KEY, detect_language(text, self._min_confidence))
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            self._detect(example)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._detect(message)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class BilingualSpacyTokenizer(Tokenizer):
+    """Tokens and lookup lemmas from the blank spaCy pipeline of the message's language."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+            "spacy_dir": "var/spacy",
+            "default_language": "pt",
+        }
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        super().__init__(config)
+        directory = Path(os.environ.get("PARTNERBOT_SPACY_DIR") or config.get("spacy_dir") or "var/spacy")
+        self._pipelines = spacy_pipelines.load_all(directory)
+        self._default = config.get("default_language", "pt")
+
+    def _language(self, message: Message, attribute: Text, text: Text) -> Text:
+        if attribute == TEXT and message.get(LANGUAGE_KEY):
+            return message.get(LANGUAGE_KEY)
+        return detect_language(text) or self._default
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        text = message.get(attribute)
+        if not isinstance(text, str) or not text.strip():
+            return []
+        nlp = self._pipelines[self._language(message, attribute, text)]
+        lowered = text.lower()
+        doc = nlp(lowered if len(lowered) == len(text) else text)
+        if attribute == TEXT:
+            message.set(SPACY_DOCS[TEXT], doc)
+        tokens = [Token(t.text, t.idx, lemma=t.lemma_ or t.text) for t in doc if t.text.strip()]
+        return self._apply_token_pattern(tokens)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class PatternEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Entities from spaCy Matcher patterns, with values normalised for the rules engine."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"spacy_dir": "var/spacy"}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        from bot.nlu.patterns import EntityPatterns
+
+        directory = Path(os.environ.get("PARTNERBOT_SPACY_DIR") or config.get("spacy_dir") or "var/spacy")
+        self._patterns = EntityPatterns(spacy_pipelines.load_all(directory))
+
+    @classmethod
+    def create(cls, config, model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext):
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str) or not text:
+                continue
+            language = message.get(LANGUAGE_KEY)
+            found = self._patterns.extract(text, language or "pt")
+            if language:
+                found.append({"entity": "language", "value": language, "start": 0, "end": 0, "confidence": 1.0})
+            for entity in found:
+                entity["extractor"] = self.__class__.__name__
+            message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
