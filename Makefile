@@ -6,25 +6,41 @@ PY    := $(BIN)/python
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONDONTWRITEBYTECODE := 1
+DOMAIN := var/build/domain/domain.yml
 
-.PHONY: setup run test test-rules bench eval db demo clean
+.PHONY: setup run test test-rules test-bot validate bench eval clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
-	@PY310=$$(scripts/find-python.sh) && [ -x $(PY) ] || $$PY310 -m venv $(VENV)
+	@PY310=$$(scripts/find-python.sh) && { [ -x $(PY) ] || $$PY310 -m venv $(VENV); }
 	$(BIN)/pip install -q --disable-pip-version-check --upgrade 'pip<24.1' wheel
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
 	@touch $@
 
+## setup: virtual environment, database schema, demo data (when empty), spaCy pipelines
 setup: $(BIN)/.installed
 	$(BIN)/partnerbot db upgrade
 	$(BIN)/partnerbot db demo --if-empty
+	$(BIN)/partnerbot nlp build >/dev/null
 
+## run: the assistant on embedded defaults (contract §0); Ctrl-C stops it
 run: setup
 	$(BIN)/partnerbot serve
 
-test: setup
-	$(BIN)/pytest -q tests
+## test: every test: pytest (SQLite and PostgreSQL), rasa data validate, test stories
+test: setup test-rules test-bot
 
+test-rules:
+	PGURL=$$(scripts/postgres.sh start) && PARTNERBOT_TEST_POSTGRES_URL=$$PGURL $(BIN)/pytest -q -p no:cacheprovider tests
+
+validate:
+	$(BIN)/partnerbot train --domain-only >/dev/null
+	$(BIN)/rasa data validate --domain $(DOMAIN) --data data/nlu data/rules data/stories --config config.yml
+
+test-bot: validate
+	MODEL=$$($(BIN)/partnerbot train | tail -n 1) && \
+	$(BIN)/rasa test core --model $$MODEL --stories tests/stories --fail-on-prediction-errors --out var/results/core
+
+## bench / eval: print the figures (see README)
 bench: setup
 	$(PY) -m bench
 

@@ -112,9 +112,9 @@ def serve(args) -> int:
 
 
 def train_command(args) -> int:
-    from bot.build import train
+    from bot.build import build_domain, train
 
-    print(train(force=args.force))
+    print(build_domain() if args.domain_only else train(force=args.force))
     return 0
 
 
@@ -141,7 +141,8 @@ def register(sub) -> None:
     add_server_options(parser)
     parser.set_defaults(func=serve)
     parser = sub.add_parser("train", help="train the Rasa model unless one matches the current data and config")
-    parser.add_argument("--force", action="store_true")
+    parser.add_argument("--force", action="store_true", help="train even when a model matches")
+    parser.add_argument("--domain-only", action="store_true", help="only assemble the domain (var/build/domain/)")
     parser.set_defaults(func=train_command)
     nlp = sub.add_parser("nlp", help="spaCy pipelines")
     nlp_sub = nlp.add_subparsers(dest="nlp_command", required=True)
