@@ -56,9 +56,9 @@ def start_servers(args, env: dict) -> list:
     model = train()
     bin_dir = Path(sys.executable).parent
     rasa = str(bin_dir / "rasa")
-    actions = subprocess.Popen(
-        [rasa, "run", "actions", "--actions", "actions", "--port", str(args.action_port), "--host", args.action_host],
-        cwd=ROOT, env=env,
+    actions = subprocess.Popen(  # rasa_sdk reads its address from SANIC_HOST
+        [rasa, "run", "actions", "--actions", "actions", "--port", str(args.action_port)],
+        cwd=ROOT, env={**env, "SANIC_HOST": args.action_host},
     )
     server = subprocess.Popen(
         [rasa, "run", "--model", str(model), "--port", str(args.port), "--interface", args.host,
