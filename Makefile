@@ -8,7 +8,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONDONTWRITEBYTECODE := 1
 DOMAIN := var/build/domain/domain.yml
 
-.PHONY: setup run test test-rules test-bot validate bench eval clean
+.PHONY: setup run test test-rules test-bot test-browser validate bench eval clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	@PY310=$$(scripts/find-python.sh) && { [ -x $(PY) ] || $$PY310 -m venv $(VENV); }
@@ -26,11 +26,16 @@ setup: $(BIN)/.installed
 run: setup
 	$(BIN)/partnerbot serve
 
-## test: every test: pytest (SQLite and PostgreSQL), rasa data validate, test stories
-test: setup test-rules test-bot
+## test: every test: pytest (SQLite and PostgreSQL), rasa data validate, test stories, browser
+test: setup test-rules test-bot test-browser
 
 test-rules:
-	PGURL=$$(scripts/postgres.sh start) && PARTNERBOT_TEST_POSTGRES_URL=$$PGURL $(BIN)/pytest -q -p no:cacheprovider tests
+	PGURL=$$(scripts/postgres.sh start) && PARTNERBOT_TEST_POSTGRES_URL=$$PGURL $(BIN)/pytest -q -p no:cacheprovider --ignore=tests/browser tests
+
+## test-browser: the portal widget in headless Chromium (installs Debian's chromium when missing)
+test-browser: setup
+	scripts/install-browser.sh
+	$(BIN)/pytest -q -p no:cacheprovider tests/browser
 
 validate:
 	$(BIN)/partnerbot train --domain-only >/dev/null
