@@ -4,11 +4,8 @@ from __future__ import annotations
 import json
 import sys
 import time
-from pathlib import Path
 
 from bot.cli.common import add_json, add_lang, engine
-
-DEMO_DIR = Path(__file__).resolve().parents[2] / "data" / "demo"
 
 
 def register(subparsers) -> None:
@@ -84,13 +81,10 @@ def cmd_load(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from rules.db.load import DEMO_DIR, partner_count
+
     if args.if_empty:
-        from sqlalchemy import func, select
-
-        from rules.db.models import partners
-
-        with engine().connect() as conn:
-            count = conn.execute(select(func.count()).select_from(partners)).scalar()
+        count = partner_count(engine())
         if count:
             if args.json:
                 print(json.dumps({"directory": str(DEMO_DIR), "skipped": True, "partners": count}))
