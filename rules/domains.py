@@ -7,12 +7,16 @@ The same function serves the CSV import, the CLI, the chat and the email triage,
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import idna
 
 MAX_INPUT = 2048
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
+# Labels that IDNA leaves as they are (letters, digits, inner hyphens, no "ab--" prefix):
+# they skip the IDNA codec; anything else goes through it and gets its precise error.
+_PLAIN = re.compile(r"^(?:(?![A-Za-z0-9]{2}--)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*(?![A-Za-z0-9]{2}--)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
@@ -24,6 +28,11 @@ def normalise_domain(target: str) -> str:
     """`target` (domain, URL or email) as a lower-case, IDNA-encoded registrable domain name."""
     if not isinstance(target, str):
         raise InvalidDomain("not text")
+    return _normalise(target)
+
+
+@lru_cache(maxsize=65536)
+def _normalise(target: str) -> str:
     raw = target.strip()
     if not raw:
         raise InvalidDomain("empty")
@@ -43,10 +52,13 @@ def normalise_domain(target: str) -> str:
     host = host.strip().rstrip(".")
     if not host or any(ch.isspace() for ch in host):
         raise InvalidDomain("not a domain")
-    try:
-        ascii_host = idna.encode(host, uts46=True).decode("ascii")
-    except (idna.IDNAError, UnicodeError, ValueError) as exc:
-        raise InvalidDomain(f"not a valid domain name ({exc})") from None
+    if _PLAIN.match(host):
+        ascii_host = host.lower()  # plain ASCII: IDNA would change nothing but the case
+    else:
+        try:
+            ascii_host = idna.encode(host, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError, ValueError) as exc:
+            raise InvalidDomain(f"not a valid domain name ({exc})") from None
     ascii_host = ascii_host.lower()
     if ascii_host.startswith("www."):
         ascii_host = ascii_host[4:]
@@ -70,6 +82,7 @@ def is_domain(target: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=65536)
 def display_domain(domain: str) -> str:
     """The Unicode form of an IDNA domain, for people (`xn--caf-dma.com` → `café.com`)."""
     try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from rules.db.models import accounts, partners, registrations
 from rules.domains import InvalidDomain, display_domain, normalise_domain
@@ -187,17 +187,30 @@ def lead_domain(target: str) -> str:
         raise BadInput("bad_domain", target=str(target)[:200], why=str(exc)) from None
 
 
+# Statements built once: a check is three indexed lookups, and building and keying a
+# statement costs more than running it.
+_PARTNER = select(partners.c.partner_id).where(partners.c.partner_id == bindparam("partner_id"))
+_ACCOUNT = select(accounts).where(accounts.c.domain == bindparam("domain"))
+_REGISTRATIONS = select(
+    registrations.c.partner_id, registrations.c.domain, registrations.c.registered_on, registrations.c.expires_on
+).where(
+    registrations.c.domain == bindparam("domain"),
+    registrations.c.expires_on > bindparam("as_of", type_=registrations.c.expires_on.type),
+    registrations.c.registered_on <= bindparam("as_of", type_=registrations.c.registered_on.type),
+)
+
+
 def require_partner(conn, partner_id: str) -> str:
     """The partner's id when it is in the `partners` table, else BadInput('unknown_partner')."""
     partner = (partner_id or "").strip()
-    found = partner and conn.execute(select(partners.c.partner_id).where(partners.c.partner_id == partner)).scalar()
+    found = partner and conn.execute(_PARTNER, {"partner_id": partner}).scalar()
     if not found:
         raise BadInput("unknown_partner", partner_id=str(partner_id)[:200])
     return found
 
 
 def load_account(conn, domain: str) -> Optional[Account]:
-    row = conn.execute(select(accounts).where(accounts.c.domain == domain)).mappings().first()
+    row = conn.execute(_ACCOUNT, {"domain": domain}).mappings().first()
     if row is None:
         return None
     return Account(
@@ -212,12 +225,8 @@ def load_account(conn, domain: str) -> Optional[Account]:
 
 def load_registrations(conn, domain: str, as_of: dt.date) -> list:
     """Registrations of `domain` in force on `as_of` (served by ix_registrations_domain_expires)."""
-    query = select(registrations.c.partner_id, registrations.c.domain, registrations.c.registered_on, registrations.c.expires_on).where(
-        registrations.c.domain == domain,
-        registrations.c.expires_on > as_of,
-        registrations.c.registered_on <= as_of,
-    )
-    return [Registration(r.partner_id, r.domain, r.registered_on, r.expires_on) for r in conn.execute(query)]
+    rows = conn.execute(_REGISTRATIONS, {"domain": domain, "as_of": as_of})
+    return [Registration(r.partner_id, r.domain, r.registered_on, r.expires_on) for r in rows]
 
 
 # --- the result -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,6 +38,9 @@ def make_engine(url: str | None = None) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        if path and path != ":memory:":
+            # A pool keeps connections open (1.4 opens a file SQLite anew on every connect).
+            kwargs.update(poolclass=QueuePool, pool_size=5, max_overflow=10)
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
@@ -45,7 +49,14 @@ def make_engine(url: str | None = None) -> Engine:
     return engine
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    """One engine per URL per process."""
-    return make_engine(url or database_url())
+    """One engine per URL per process (the URL as it is now: PARTNERBOT_DATABASE_URL may change)."""
+    return _engine_for(url or database_url())
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+get_engine.cache_clear = _engine_for.cache_clear  # tests reset engines between databases
