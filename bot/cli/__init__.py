@@ -13,7 +13,7 @@ import sys
 from rules.errors import BadInput
 
 # Sub-command modules; each has register(subparsers). Imported lazily so `partnerbot lead check` stays fast.
-COMMAND_MODULES = ("db", "lead", "commission", "eligibility", "serve", "chat")
+COMMAND_MODULES = ("db", "lead", "commission", "eligibility", "serve", "chat", "triage", "audit")
 
 
 class UsageError(Exception):
