@@ -314,6 +314,9 @@ def main(argv=None) -> int:
     if args.turns < 1 or args.warm_up < 0:
         print("bench chat: --turns must be at least 1 and --warm-up at least 0", file=sys.stderr)
         return 2
+    if args.model and not args.model.is_file():  # `rasa run` would quietly serve another model
+        print(f"bench chat: no model file {args.model}", file=sys.stderr)
+        return 2
     try:
         results = chat_latency(args.turns, args.warm_up, model=args.model)
     except RuntimeError as exc:

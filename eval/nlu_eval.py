@@ -186,6 +186,8 @@ def _quiet_rasa() -> None:
 
 def load_agent(model: Path):
     """The trained model, loaded in this process (no server)."""
+    if not Path(model).is_file():  # Rasa would quietly load the newest model of models/ instead
+        raise FileNotFoundError(f"no model file {model}")
     _quiet_rasa()
     from rasa.core.agent import Agent
 
