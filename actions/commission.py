@@ -53,6 +53,11 @@ NOT_ANSWERS = frozenset({
     "cancel", "greet", "goodbye", "thank", "chitchat", "out_of_scope", "human_handoff", "request_english",
     "request_portuguese", "faq", "check_lead", "register_lead", "explain_unavailability",
 })
+# Intents that stop or redirect the conversation: never read as an answer, however short.
+NEVER_ANSWERS = frozenset({"cancel", "human_handoff", "request_english", "request_portuguese", "goodbye"})
+# A reply this short that holds what was asked is the answer, whatever intent the NLU gave it
+# ("provider" can look like an FAQ question about providers).
+SHORT_ANSWER_WORDS = 5
 # The rules engine's codes for "the term has no end: how many months?" — the form asks for them.
 MONTHS_REQUIRED = frozenset({"months_required", "months_required_legacy"})
 # Which value to ask again when the whole estimate is refused.
@@ -171,12 +176,24 @@ def slots_from_request(request: EstimateRequest) -> dict:
 # --------------------------------------------------------------------------- reading a message
 
 
+def _since_last_message(tracker: Tracker) -> list:
+    events = list(tracker.events)
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+    return events[last_user + 1:]
+
+
+def activated_now(tracker: Tracker) -> bool:
+    """Whether the form is being activated by this message (Rasa marks the loop active just before
+    it validates, so the active loop alone does not tell)."""
+    if (tracker.active_loop or {}).get("name") != FORM:
+        return True
+    return any(e.get("event") == "active_loop" and e.get("name") == FORM for e in _since_last_message(tracker))
+
+
 def message_is_new(tracker: Tracker) -> bool:
     """Whether the latest message still has to be read: false when the form comes back after
     another action answered it (an FAQ question in the middle of the form)."""
-    events = list(tracker.events)
-    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
-    after = events[last_user + 1:]
+    after = _since_last_message(tracker)
     own = [i for i, e in enumerate(after) if e.get("event") == "action"]
     if own and after[own[-1]].get("name") == FORM:
         del after[own[-1]]  # the form's own execution, now validating
@@ -228,6 +245,19 @@ def read_message(message: dict, requested: str | None, state: EstimateRequest) -
         said.product, said.hub = rest.product, rest.hub
     said.changes, said.extra_lines = rest.changes, rest.extra_lines
     return said
+
+
+def is_answer(intent: str | None, message: dict, requested: str | None, said: EstimateRequest) -> bool:
+    """Whether a message during the form is for the form: any message with an answer-like intent,
+    and a short reply holding the value asked for whatever its intent (but "cancel" and the like)."""
+    if intent in NEVER_ANSWERS:
+        return False
+    if intent not in NOT_ANSWERS:
+        return True
+    short = len((message.get("text") or "").split()) <= SHORT_ANSWER_WORDS
+    field = FIELD_OF_SLOT.get(requested)
+    answered = field is not None and (getattr(said, field) is not None or (field == "product" and said.hub is not None))
+    return short and answered
 
 
 # --------------------------------------------------------------------------- checking values
@@ -376,7 +406,7 @@ class ValidateCommissionForm(FormValidationAction):
             return [SlotSet(slot, None) for slot in ALL_SLOTS] + [SlotSet(REQUESTED_SLOT, None)]
 
     def _run(self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> list:
-        activating = (tracker.active_loop or {}).get("name") != FORM
+        activating = activated_now(tracker)
         before = {slot: tracker.get_slot(slot) for slot in ALL_SLOTS}
         # A new estimate starts from nothing; during the form, from what was said so far.
         state = EstimateRequest() if activating else request_from_slots(before)
@@ -386,8 +416,9 @@ class ValidateCommissionForm(FormValidationAction):
 
         if activating or message_is_new(tracker):
             intent = latest_intent(tracker)
-            if activating or intent not in NOT_ANSWERS:
-                said = read_message(tracker.latest_message or {}, requested, state)
+            message = tracker.latest_message or {}
+            said = read_message(message, requested, state)
+            if activating or is_answer(intent, message, requested, said):
                 if identity is None or not identity.is_staff:
                     said.partner_id = None  # only staff estimate for another partner
                 reading.apply(said, fresh_request=activating)
@@ -411,7 +442,8 @@ class ValidateCommissionForm(FormValidationAction):
 
         months_needed = reading.check_whole()
         after = slots_from_request(state)
-        if not activating and any(slot != requested and slot in reading.touched and after[slot] is not None
+        answered = {requested, HUB} if requested == PRODUCT else {requested}  # a hub answers "which product?"
+        if not activating and any(slot not in answered and slot in reading.touched and after[slot] is not None
                                   and after[slot] != before[slot] for slot in ALL_SLOTS):
             dispatcher.utter_message(response="utter_commission_corrected")  # then the form asks again
         events = [SlotSet(slot, after[slot]) for slot in ALL_SLOTS

@@ -69,15 +69,18 @@ class Conversation:
             "entities": self.entities_of(text, self.lang) if entities is None else entities,
             "metadata": {"token": self.token} if self.token else {},
         }
+        activating = not (self.active if active is None else active)
         events = [
             {"event": "user", "text": text, "parse_data": parse, "metadata": parse["metadata"]},
             *after,
-            # What Rasa's form adds before it calls its validation action.
+            # What Rasa's form adds before it calls its validation action: at activation the loop is
+            # marked active first, then the requested slot and the form's own execution.
+            *([{"event": "active_loop", "name": "commission_form"}] if activating else []),
             {"event": "slot", "name": REQUESTED, "value": self.slots[REQUESTED]},
             {"event": "action", "name": "commission_form"},
         ]
-        loop = {"name": "commission_form"} if (self.active if active is None else active) else {}
-        return Tracker("tester", dict(self.slots), parse, events, False, None, loop, "action_listen")
+        return Tracker("tester", dict(self.slots), parse, events, False, None, {"name": "commission_form"},
+                       "action_listen")
 
     def say(self, text, intent="inform", entities=None, after=()):
         """One message: (events, messages) of the form's validation; the slots are updated with them."""
@@ -283,6 +286,9 @@ def test_the_form_asks_for_each_missing_piece_in_order(commission_db, entities_o
     assert events == all_slots(PACKAGE) and messages == []
     assert chat.say("parceiro")[0] == [SlotSet(PACKAGE, "partner"), SlotSet(REQUESTED, START)]
     assert chat.say("março de 2024")[0] == [SlotSet(START, "2024-03"), SlotSet(REQUESTED, PRODUCT)]
+    events, messages = chat.say("Sales Hub")  # which edition? (asked by action_ask_commission_product)
+    assert events == [SlotSet(PRODUCT, None), SlotSet(HUB, "sales_hub"), SlotSet(REQUESTED, PRODUCT)]
+    assert messages == []  # an answer, not a correction
     assert chat.say("Marketing Hub Professional")[0] == [
         SlotSet(PRODUCT, "marketing_hub_professional"), SlotSet(HUB, None), SlotSet(REQUESTED, PRICE)]
     assert chat.say("890 dólares por mês")[0] == [SlotSet(PRICE, "890"), SlotSet(REQUESTED, None)]
@@ -455,6 +461,18 @@ def test_an_faq_question_during_the_form_is_left_to_the_faq_rule_then_the_form_a
         {"event": "bot", "text": "Commissions are paid quarterly…"},
     ])
     assert events == [SlotSet(REQUESTED, PACKAGE)] and messages == []
+
+
+def test_a_short_answer_is_taken_whatever_intent_the_nlu_gave_it(commission_db, entities_of):
+    chat = Conversation(entities_of, "en")
+    chat.say("calculate my commission", intent="estimate_commission")
+    # "provider" alone can look like an FAQ question about providers: it answers the question asked.
+    assert chat.say("provider", intent="faq") == ([SlotSet(PACKAGE, "provider"), SlotSet(REQUESTED, START)], [])
+    # A real question naming a month is left to the FAQ rule…
+    assert chat.say("when are commissions for deals closed in January 2024 paid?", intent="faq") == ([], [])
+    # …and "cancel" is never an answer, even with a value in it.
+    assert chat.say("cancel, it was 2024-01 anyway", intent="cancel") == ([], [])
+    assert chat.say("2024-01", intent="thank")[0] == [SlotSet(START, "2024-01"), SlotSet(REQUESTED, PRODUCT)]
 
 
 def test_a_new_estimate_forgets_the_previous_one(commission_db, entities_of):
