@@ -27,6 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 
 from actions.context import identity_of, language_of, latest_intent
+from actions.context import response_text as context_response_text
 from bot import commission_request as cr
 from bot.commission_request import ChangeRequest, EstimateRequest, LineRequest
 from rules.commission import commission_rate, parse_month, parse_months, parse_package, parse_price
@@ -117,11 +118,7 @@ def _responses() -> dict:
 
 def response_text(name: str, lang: str, **values) -> str:
     """The text of a bot/domain/commission.yml response in `lang`, placeholders filled (as Rasa fills them)."""
-    for variation in _responses()[name]:
-        languages = [c.get("value") for c in variation.get("condition") or [] if c.get("name") == "language"]
-        if lang in languages:
-            return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), m.group(0))), variation["text"])
-    raise KeyError(f"{name} has no {lang} variation")
+    return context_response_text(_responses(), name, lang, **values)
 
 
 # --------------------------------------------------------------------------- who is asking

@@ -29,3 +29,30 @@ def first_entity(tracker: Tracker, name: str):
 
 def latest_intent(tracker: Tracker) -> str | None:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+_current_databases: set = set()
+
+
+def database():
+    """The project's database (PARTNERBOT_DATABASE_URL), brought to the current schema once per process."""
+    from rules.db.migrate import ensure_current
+    from rules.db.session import get_engine
+
+    engine = get_engine()
+    key = str(engine.url)
+    if key not in _current_databases:
+        ensure_current(engine)
+        _current_databases.add(key)
+    return engine
+
+
+def response_text(responses: dict, name: str, lang: str, **values) -> str:
+    """The text of a domain response in `lang`, placeholders filled as Rasa fills them (unknown ones left)."""
+    import re
+
+    for variation in responses[name]:
+        languages = [c.get("value") for c in variation.get("condition") or [] if c.get("name") == "language"]
+        if lang in languages:
+            return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), m.group(0))), variation["text"])
+    raise KeyError(f"{name} has no {lang} variation")

@@ -17,6 +17,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
+from actions.context import database as context_database
 from actions.context import first_entity, identity_of, language_of, latest_intent
 from bot.identity import Identity
 from rules.errors import BadInput
@@ -37,20 +38,7 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-_current_databases: set = set()
-
-
-def database():
-    """The project's database (PARTNERBOT_DATABASE_URL), brought to the current schema once per process."""
-    from rules.db.migrate import ensure_current
-    from rules.db.session import get_engine
-
-    engine = get_engine()
-    key = str(engine.url)
-    if key not in _current_databases:
-        ensure_current(engine)
-        _current_databases.add(key)
-    return engine
+database = context_database  # the project's database, current schema (actions.context)
 
 
 def bullets(lines: list) -> str:

@@ -15,6 +15,8 @@ import yaml
 from rasa_sdk import Tracker
 
 from actions.context import LANGUAGES, entity_values
+from actions.context import database as context_database
+from actions.context import response_text as context_response_text
 from bot.identity import Identity
 
 logger = logging.getLogger(__name__)
@@ -40,11 +42,7 @@ def _responses() -> dict:
 
 def response_text(name: str, lang: str, **values) -> str:
     """The text of a bot/domain/personal.yml response in `lang`, placeholders filled."""
-    for variation in _responses()[name]:
-        languages = [c.get("value") for c in variation.get("condition") or [] if c.get("name") == "language"]
-        if lang in languages:
-            return variation["text"].format(**values)
-    raise KeyError(f"{name} has no {lang} variation")
+    return context_response_text(_responses(), name, lang, **values)
 
 
 def rule_named(name: str):
@@ -61,20 +59,7 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-_current_databases: set = set()
-
-
-def _connection_engine():
-    """The project's database, brought to the current schema once per process."""
-    from rules.db.migrate import ensure_current
-    from rules.db.session import get_engine
-
-    engine = get_engine()
-    key = str(engine.url)
-    if key not in _current_databases:
-        ensure_current(engine)
-        _current_databases.add(key)
-    return engine
+_connection_engine = context_database  # the project's database, current schema (actions.context)
 
 
 def note_for(faq_id: str) -> dict | None:
