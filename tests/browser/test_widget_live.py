@@ -24,7 +24,7 @@ def test_faq_answers_in_portuguese_and_in_english(live_widget):
 
 def test_partner_signs_in_checks_a_lead_and_the_reload_keeps_it(live_widget):
     w = live_widget.open()
-    guest_answer = " ".join(w.ask(f"is {CUSTOMER_DOMAIN} free to register?")).lower()
+    guest_answer = " ".join(w.ask(f"can you check the lead {CUSTOMER_DOMAIN} for me?")).lower()
     assert "sign in" in guest_answer, "a guest is asked to sign in before a lead check"
     assert "unavailable" not in guest_answer
 
