@@ -6,6 +6,8 @@
 - PatternEntityExtractor: spaCy Matcher patterns (data/patterns/entities.yml) for domains,
   emails, HubSpot products and editions, money, months, packages and partner ids, plus the
   `language` entity the language slot reads.
+- LeadIntentRouter: after the classifiers, a message naming a lead that was read as a lead
+  FAQ, small talk or unsure becomes a lead check (data/patterns/lead_routes.yml).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -130,4 +132,67 @@ class PatternEntityExtractor(GraphComponent, EntityExtractorMixin):
             for entity in found:
                 entity["extractor"] = self.__class__.__name__
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+
+ROUTES_FILE = Path(__file__).resolve().parents[2] / "data" / "patterns" / "lead_routes.yml"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class LeadIntentRouter(GraphComponent):
+    """A message naming a lead (domain/email) that was read as a lead FAQ, small talk or was
+    unsure becomes a lead check or an unavailability explanation (data/patterns/lead_routes.yml).
+
+    Runs after the classifiers and the FallbackClassifier; the original reading stays in the
+    intent ranking. Only the routing is decided here: the verdicts come from the rules engine.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"routes_file": str(ROUTES_FILE)}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        import yaml
+
+        with open(config.get("routes_file") or ROUTES_FILE, encoding="utf-8") as handle:
+            routes = yaml.safe_load(handle)
+        self._entities = set(routes["lead_entities"])
+        self._explain_faq = set(routes["explain_from_faq"])
+        self._check_faq = set(routes["check_from_faq"])
+        self._check_intents = set(routes["check_from_intents"])
+        self._check_intent = routes["check_intent"]
+        self._explain_intent = routes["explain_intent"]
+
+    @classmethod
+    def create(cls, config, model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext):
+        return cls(config)
+
+    def route(self, message: Message) -> Optional[Text]:
+        """The intent the message is routed to, or None when its reading stands."""
+        if not any(e.get("entity") in self._entities for e in message.get(ENTITIES) or []):
+            return None
+        intent = (message.get(INTENT) or {}).get("name")
+        if intent in self._check_intents:
+            return self._check_intent
+        if intent != "faq":
+            return None
+        selector = (message.get("response_selector") or {}).get("faq") or {}
+        key = ((selector.get("response") or {}).get("intent_response_key") or "").split("/", 1)[-1]
+        if key in self._explain_faq:
+            return self._explain_intent
+        if key in self._check_faq:
+            return self._check_intent
+        return None
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            target = self.route(message)
+            if target is None:
+                continue
+            original = message.get(INTENT) or {}
+            routed = {"name": target, "confidence": 1.0}
+            ranking = [routed] + [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != target]
+            message.set(INTENT, routed, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            message.set("routed_from", original.get("name"), add_to_output=True)
         return messages
