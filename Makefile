@@ -8,7 +8,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONDONTWRITEBYTECODE := 1
 DOMAIN := var/build/domain/domain.yml
 
-.PHONY: setup run test test-rules test-bot test-browser validate bench eval clean
+.PHONY: setup run run-scaled test test-rules test-ops test-bot test-browser validate bench eval clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	@PY310=$$(scripts/find-python.sh) && { [ -x $(PY) ] || $$PY310 -m venv $(VENV); }
@@ -26,11 +26,19 @@ setup: $(BIN)/.installed
 run: setup
 	$(BIN)/partnerbot serve
 
-## test: every test: pytest (SQLite and PostgreSQL), rasa data validate, test stories, browser
-test: setup test-rules test-bot test-browser
+## run-scaled: PostgreSQL, Redis, two Rasa replicas behind a front door, the action server (README, "Production operation")
+run-scaled: setup
+	$(BIN)/partnerbot serve --scaled
+
+## test: every test: pytest (SQLite and PostgreSQL), rasa data validate, test stories, scaled mode, browser
+test: setup test-rules test-bot test-ops test-browser
 
 test-rules:
-	PGURL=$$(scripts/postgres.sh start) && PARTNERBOT_TEST_POSTGRES_URL=$$PGURL $(BIN)/pytest -q -p no:cacheprovider --ignore=tests/browser tests
+	PGURL=$$(scripts/postgres.sh start) && PARTNERBOT_TEST_POSTGRES_URL=$$PGURL $(BIN)/pytest -q -p no:cacheprovider --ignore=tests/browser --ignore=tests/ops tests
+
+## test-ops: the scaled mode for real (own PostgreSQL and Redis on loopback): replicas, faults, restarts
+test-ops: setup
+	$(BIN)/pytest -q -p no:cacheprovider tests/ops
 
 ## test-browser: the portal widget in headless Chromium (installs Debian's chromium when missing)
 test-browser: setup

@@ -21,6 +21,7 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.channels.availability import admitted_turn, conversation_language, watch_turn
 from bot.identity import verify_token
 from bot.nlu.language import detect_language
 
@@ -92,16 +93,29 @@ class PartnerRestInput(RestInput):
             if not text:
                 return response.json([{"recipient_id": sender, "text": channel_message("empty_message", "en") + "\n" + channel_message("empty_message", "pt")}])
             collector = CollectingOutputChannel()
-            try:
-                await on_new_message(
-                    UserMessage(text, collector, sender, input_channel=self.name(), metadata=verified_metadata(body.get("metadata")))
-                )
-            except asyncio.CancelledError:
-                logger.error("message handling timed out")
-            except Exception:  # the person gets a clear message, the log gets the details
-                logger.exception("message handling failed")
-                lang = detect_language(text) or "en"
-                collector.messages.append({"recipient_id": sender, "text": channel_message("unavailable", lang)})
+            message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=verified_metadata(body.get("metadata")))
+
+            async def handle() -> None:
+                async with admitted_turn():  # a few turns at once; under load the others wait their turn
+                    await on_new_message(message)
+
+            with watch_turn(request.app) as turn:  # the action server or the conversations' database down
+                try:
+                    # Shielded: a client that gives up does not cut a turn in half (it is finished and stored).
+                    await asyncio.shield(handle())
+                except asyncio.CancelledError:
+                    logger.error("message handling timed out")
+                except Exception:  # the person gets a clear message, the log gets the details
+                    logger.exception("message handling failed")
+                    turn.note("error")
+            if turn.failed:  # whatever was half-said is replaced by one clear message in the person's language
+                logger.warning("turn failed (%s): answering 'unavailable'", ", ".join(turn.failures))
+                lang = detect_language(text)
+                if not lang and turn.failures == ["action_server"]:  # the stored conversation can still be read
+                    lang = await conversation_language(request.app, sender)
+                said = channel_message("unavailable", lang) if lang else (
+                    channel_message("unavailable", "en") + "\n" + channel_message("unavailable", "pt"))
+                collector.messages = [{"recipient_id": sender, "text": said}]
             return response.json(collector.messages)
 
         return webhook
