@@ -1,1 +1,3 @@
-"""Input channels: the REST channel of contract §4 with per-message JWT verification (and, later, the portal widget and Slack)."""
+"""Input channels: `rest` (contract §4, per-message JWT; the portal widget talks to it through
+bot/portal) and `slack` (Events API, signed requests, replies in the thread; docs/slack.md).
+`availability` tells the person, in their language, when a server behind the channel is down."""
