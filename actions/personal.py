@@ -74,7 +74,7 @@ def partner_asked_about(tracker: Tracker, identity: Identity) -> str | None:
     named = entity_values(tracker, "partner_id")
     if named:
         return str(named[0])
-    slot = tracker.get_slot("partner_id")
+    slot = tracker.get_slot("lead_partner_id")
     return str(slot) if slot else None
 
 

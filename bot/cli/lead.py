@@ -42,11 +42,14 @@ def register(subparsers) -> None:
 
 def run_check(args) -> int:
     from rules.lead_availability import check_lead
+    from rules.lead_registration import write_audit
 
     as_of = parse_date(args.as_of)
     eng = engine()
-    with eng.connect() as conn:
+    with eng.begin() as conn:  # the check and its audit row together (bad input writes neither)
         result = check_lead(conn, args.target, args.partner, as_of)
+        write_audit(conn, actor=_actor(), role="staff", action="lead_check", target=result.domain,
+                    partner_id=result.partner_id, result=result.status)
     emit(result.as_dict(args.lang, staff=True), args.json, lambda payload: readable(payload, args.lang))
     return 0
 

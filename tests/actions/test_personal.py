@@ -221,10 +221,10 @@ def test_staff_naming_a_partner_get_that_partners_figures(notes_given, notes_tok
     assert pt.split("\n")[0] == "**Nos dados de P-1001:** Pode abrir mão do onboarding obrigatório."
 
 
-def test_staff_partner_slot_is_used_when_the_message_names_none(notes_given, notes_token, turn_tracker):
+def test_staff_the_partner_named_earlier_in_the_conversation_is_used_when_the_message_names_none(notes_given, notes_token, turn_tracker):
     notes_given({"partners": [PARTNER]})
     text = note(turn_tracker, "tiers_update_frequency", token=notes_token("staff.ana", "staff"),
-                slots={"partner_id": "P-1001"})
+                slots={"lead_partner_id": "P-1001"})
     assert text.startswith("**In P-1001's data:** Next tier update: 2024-05-15.")
 
 

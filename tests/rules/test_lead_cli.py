@@ -131,6 +131,17 @@ def test_register_then_another_partner_loses(cli):
     assert roles == {"staff"} and all(a.startswith("cli") for a in actors)
 
 
+def test_a_check_leaves_one_audit_row_naming_the_staff_user(cli):
+    code, out, _ = cli("lead", "check", "https://www.Acme.com/pricing", "--partner", "p2", "--json")
+    assert code == 0
+    with cli.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(select(audit_log))]
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["action"], row["target"], row["partner_id"], row["role"]) == ("lead_check", "acme.com", "p2", "staff")
+    assert row["result"] == json.loads(out)["status"] and row["actor"].startswith("cli")
+
+
 def test_lead_needs_an_action(cli):
     code, _, err = cli("lead")
     assert code == 2 and "Traceback" not in err
