@@ -59,11 +59,18 @@ def topic_of(intent: str, faq_id: Optional[str] = None) -> str:
 def understanding_from_parse(parse_data: dict) -> Understanding:
     """Read one Rasa parse: the intent (the best real one under a fallback), the FAQ answer, the confidence."""
     intent = parse_data.get("intent") or {}
+    ranking = list(parse_data.get("intent_ranking") or ())
+    routed_from = parse_data.get("routed_from")
+    if routed_from:
+        # LeadIntentRouter turned a question naming a domain into a lead check for the chat; an
+        # email keeps what it asks (the FAQ answer) and its draft reports the checks anyway.
+        ranking = ranking[1:]
+        intent = next((r for r in ranking if r.get("name") == routed_from), {"name": routed_from, "confidence": 0.0})
     name = intent.get("name") or FALLBACK_INTENT
     confidence = float(intent.get("confidence") or 0.0)
     fallback = name == FALLBACK_INTENT
     if fallback:
-        ranking = [r for r in parse_data.get("intent_ranking") or () if r.get("name") != FALLBACK_INTENT]
+        ranking = [r for r in ranking if r.get("name") != FALLBACK_INTENT]
         if ranking:
             name, confidence = ranking[0]["name"], float(ranking[0].get("confidence") or 0.0)
         else:
