@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import ROOT, VAR_BENCH, Figure, format_seconds, table
+from bench.chat_bench import cpu_seconds
 
 HOST = "127.0.0.1"
 CONVERSATIONS = 200
@@ -237,19 +238,6 @@ def free_ports(count: int) -> list:
     finally:
         for s in sockets:
             s.close()
-
-
-def cpu_seconds(pids) -> float:
-    """CPU time (user + system) the processes used so far, from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
 
 
 # ---------------------------------------------------------------------------- the run

@@ -12,7 +12,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +25,7 @@ import pytest
 
 from fake_slack import FakeSlack, member
 from slack_events import GUEST_USER, OUTSIDER_USER, STAFF_USER, Reply, http_post, signed_headers
+from bot.cli.serve import stop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_START_SECONDS = 300
@@ -71,19 +71,6 @@ def _wait_for(url: str, seconds: float, processes) -> bool:
         except OSError:
             time.sleep(0.5)
     return False
-
-
-def _stop(processes) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-    deadline = time.time() + 15
-    for process in processes:
-        try:
-            process.wait(timeout=max(0.1, deadline - time.time()))
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
 
 
 def _demo_database(path: Path) -> str:
@@ -152,7 +139,7 @@ def slack_server(tmp_path_factory):
                 pytest.fail(f"a server did not start ({url}):\n{tail}")
         yield SlackServer(f"http://127.0.0.1:{port}", signing_secret, jwt_secret, fake, env["PARTNERBOT_DATABASE_URL"], work)
     finally:
-        _stop(processes)
+        stop(processes)
         fake.stop()
         for handle in logs.values():
             handle.close()
