@@ -140,8 +140,9 @@ ROUTES_FILE = Path(__file__).resolve().parents[2] / "data" / "patterns" / "lead_
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class LeadIntentRouter(GraphComponent):
-    """A message naming a lead (domain/email) that was read as a lead FAQ, small talk or was
-    unsure becomes a lead check or an unavailability explanation (data/patterns/lead_routes.yml).
+    """A message naming a lead (domain/email) that was read as an FAQ question (but for those
+    where a domain belongs to the question), small talk or was unsure becomes a lead check or
+    an unavailability explanation (data/patterns/lead_routes.yml).
 
     Runs after the classifiers and the FallbackClassifier; the original reading stays in the
     intent ranking. Only the routing is decided here: the verdicts come from the rules engine.
@@ -158,7 +159,7 @@ class LeadIntentRouter(GraphComponent):
             routes = yaml.safe_load(handle)
         self._entities = set(routes["lead_entities"])
         self._explain_faq = set(routes["explain_from_faq"])
-        self._check_faq = set(routes["check_from_faq"])
+        self._kept_faq = set(routes["faq_kept_with_lead"])
         self._check_intents = set(routes["check_from_intents"])
         self._check_intent = routes["check_intent"]
         self._explain_intent = routes["explain_intent"]
@@ -178,11 +179,11 @@ class LeadIntentRouter(GraphComponent):
             return None
         selector = (message.get("response_selector") or {}).get("faq") or {}
         key = ((selector.get("response") or {}).get("intent_response_key") or "").split("/", 1)[-1]
+        if not key or key in self._kept_faq:
+            return None
         if key in self._explain_faq:
             return self._explain_intent
-        if key in self._check_faq:
-            return self._check_intent
-        return None
+        return self._check_intent
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

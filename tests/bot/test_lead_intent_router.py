@@ -32,7 +32,16 @@ def parsed(text, intent, faq=None, language="en", extractor=None, entities=None)
     return message
 
 
-@pytest.mark.parametrize("faq", ROUTES["check_from_faq"])
+FAQ_IDS = sorted(p.stem for p in (ROUTES_FILE.parents[1] / "faq").glob("*.yml") if p.stem != "README")
+CHECK_FAQ = [f for f in FAQ_IDS if f not in ROUTES["faq_kept_with_lead"] + ROUTES["explain_from_faq"]]
+
+
+def test_the_routes_name_real_faq_answers():
+    assert len(FAQ_IDS) == 49
+    assert set(ROUTES["faq_kept_with_lead"] + ROUTES["explain_from_faq"]) <= set(FAQ_IDS)
+
+
+@pytest.mark.parametrize("faq", CHECK_FAQ)
 def test_a_lead_faq_with_a_domain_becomes_a_lead_check(router, extractor, faq):
     message = parsed("is brightwave.io free to register?", "faq", faq, extractor=extractor)
     router.process([message])
@@ -61,6 +70,7 @@ def test_unsure_or_small_talk_naming_an_email_becomes_a_lead_check(router, extra
     [
         ("is brightwave.io free to register?", "faq", None),  # no FAQ chosen: stays
         ("do I get commission if they buy on acme.io instead of acme.com?", "faq", "commission_different_domain"),
+        ("brightwave.io is missing from my dashboard", "faq", "dashboard_client_missing"),
         ("how much commission for brightwave.io?", "estimate_commission", None),
         ("register brightwave.io", "register_lead", None),
         ("brightwave.io", "inform", None),
