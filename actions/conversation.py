@@ -66,10 +66,17 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
     return count
 
 
+def session_events(tracker: Tracker) -> list:
+    """The events of the current session only: an earlier session may be someone else's (bot.channels.rest)."""
+    events = list(tracker.events)
+    starts = [i for i, e in enumerate(events) if e.get("event") == "session_started"]
+    return events[starts[-1]:] if starts else events
+
+
 def conversation_summary(tracker: Tracker, lang: str) -> str:
     identity = identity_of(tracker)
     who = f"{identity.subject} ({identity.role})" if identity else label('anonymous', lang)
-    asked = [e.get("text") for e in tracker.events if e.get("event") == "user" and e.get("text") and not str(e.get("text")).startswith("/")]
+    asked = [e.get("text") for e in session_events(tracker) if e.get("event") == "user" and e.get("text") and not str(e.get("text")).startswith("/")]
     lines = [f"- {label('who', lang)}: {who}", f"- {label('asked', lang)}:"]
     lines += [f"  - {text[:200]}" for text in asked[-SUMMARY_MESSAGES:]]
     return "\n".join(lines)

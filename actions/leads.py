@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
@@ -95,6 +96,40 @@ def contact_at(domain_name: Optional[str], email: Optional[str]) -> Optional[str
     if domain_name and email and email.rsplit("@", 1)[-1].lower() == domain_name:
         return email
     return None
+
+
+# A contact's local part as people write them (joana.ribeiro, o'brien, ana+leads): letters or digits
+# at both ends, no "..". Stricter than RFC 5322 on purpose: "{summary}" or "--" is not a contact.
+_PLAIN_LOCAL = re.compile(r"^[^\W_](?:[\w.'+%-]*[^\W_])?$")
+_ATEXT = re.compile(r"[\w!#$%&'*+/=?^`{|}~.-]")
+
+
+def typed_whole(value: str, text: str) -> bool:
+    """`value` is an address the person typed whole in `text` (not a piece cut out of a longer string),
+    or it is not in `text` at all (it came from an earlier message or a button)."""
+    lowered, wanted = (text or "").lower(), value.lower()
+    start, seen = lowered.find(wanted), False
+    while start >= 0:
+        seen = True
+        end = start + len(wanted)
+        before = lowered[start - 1] if start > 0 else " "
+        after = lowered[end] if end < len(lowered) else " "
+        if not _ATEXT.match(before) and not (_ATEXT.match(after) and after != "."):
+            return True
+        start = lowered.find(wanted, start + 1)
+    return not seen
+
+
+def checked_contact(value: Any, tracker: Tracker) -> str:
+    """The registration contact, checked (rules.lead_registration.valid_contact_email) and plausible; BadInput otherwise."""
+    from rules.lead_registration import valid_contact_email
+
+    raw = str(value or "")
+    email = valid_contact_email(raw)
+    local = email.rsplit("@", 1)[0]
+    if not _PLAIN_LOCAL.match(local) or ".." in local or not typed_whole(raw.strip(), (tracker.latest_message or {}).get("text") or ""):
+        raise BadInput("bad_email", value=raw[:200])
+    return email
 
 
 def cleared_result() -> list:
@@ -185,10 +220,8 @@ class LeadAnswers:
         return {"lead_partner_id": None}
 
     async def validate_lead_contact_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict:
-        from rules.lead_registration import valid_contact_email
-
         try:
-            return {"lead_contact_email": valid_contact_email(str(value or ""))}
+            return {"lead_contact_email": checked_contact(value, tracker)}
         except BadInput as exc:
             dispatcher.utter_message(text=exc.message(language_of(tracker)))
             return {"lead_contact_email": None}
@@ -324,6 +357,12 @@ class ActionRegisterLead(Action):
         contact = tracker.get_slot("lead_contact_email")
         if not contact and tracker.get_slot("lead_status") in NOT_REGISTRABLE:
             return self.refuse_without_contact(dispatcher, identity, target, partner_id, lang)
+        try:
+            contact = checked_contact(contact, tracker) if contact else contact
+        except BadInput as exc:  # a contact that did not go through the form's validation
+            audit_refusal(identity, "lead_register", target, partner_id, exc)
+            dispatcher.utter_message(text=exc.message(lang))
+            return []
         try:
             result = register_lead(database(), target or "", partner_id or "", contact or "", today(),
                                    actor=identity.subject, role=identity.role)

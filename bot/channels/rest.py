@@ -21,15 +21,18 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.channels import fast_turns
 from bot.channels.availability import admitted_turn, conversation_language, watch_turn
-from bot.identity import verify_token
+from bot.identity import Identity, verify_token
 from bot.nlu.language import detect_language
 
 logger = logging.getLogger(__name__)
+fast_turns.install()  # the Rasa server loads this channel: cut what a turn costs for nothing there
 
 MAX_MESSAGE_CHARS = 2000
 MAX_SENDER_CHARS = 128
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Control and bidi characters, and lone UTF-16 surrogates (JSON's "\ud800" decodes to one; no text can be encoded with it).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
 @lru_cache(maxsize=1)
@@ -49,10 +52,101 @@ def clean_text(text: str) -> str:
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
+def in_languages(code: str, lang: Optional[str], **values) -> str:
+    """A channel message in `lang`, or in both languages (en, then pt) when the language is not known."""
+    if lang:
+        return channel_message(code, lang, **values)
+    return channel_message(code, "en", **values) + "\n" + channel_message(code, "pt", **values)
+
+
+def long_text_language(text: str) -> Optional[str]:
+    """The language of a (too) long message: told by its words, without the domains, ids and numbers."""
+    from bot.nlu.language import strip_noise
+
+    return detect_language(strip_noise(text[:20000])[:2000])
+
+
 def verified_metadata(raw: Any) -> Dict[Text, Any]:
     """Only a token that verifies passes; any other client metadata is dropped."""
     token = raw.get("token") if isinstance(raw, dict) else None
     return {"token": token} if verify_token(token) else {}
+
+
+def _kind_and_metadata(event) -> tuple:
+    """An event's type name and metadata, for a stored event (Rasa's Event) or its dict form."""
+    if isinstance(event, dict):
+        return event.get("event"), event.get("metadata")
+    return getattr(event, "type_name", None), getattr(event, "metadata", None)
+
+
+def _stored_identity(metadata) -> Optional[tuple]:
+    """(subject, role) of the token a stored user message carried, else None (anonymous).
+
+    The channel stored only tokens that verified (`verified_metadata`); they are read again
+    without checking the signature or expiry, as a record of who wrote that message.
+    """
+    import jwt
+
+    token = metadata.get("token") if isinstance(metadata, dict) else None
+    if not isinstance(token, str) or not token:
+        return None
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False, "verify_exp": False})
+    except jwt.PyJWTError:
+        return None
+    return (claims.get("sub"), claims.get("role"))
+
+
+def belongs_to_someone_else(events, identity: Optional[Identity]) -> bool:
+    """Did someone other than `identity` sign in to this conversation's current session?
+
+    A conversation is its sender id, which the client chooses. Once a person signed in to it,
+    only that person continues it: anyone else (another partner, staff, or nobody signed in,
+    e.g. after signing out or when the token expired) starts a new session, so that the
+    forms, the lead being discussed and the messages of the earlier person are not theirs.
+    Signing in during an anonymous conversation continues it.
+    """
+    signed_in: set = set()
+    for event in events:
+        kind, metadata = _kind_and_metadata(event)
+        if kind == "session_started":
+            signed_in = set()
+        elif kind == "user":
+            who = _stored_identity(metadata)
+            if who is not None:
+                signed_in.add(who)
+    if not signed_in:
+        return False
+    return identity is None or (identity.subject, identity.role) not in signed_in
+
+
+async def keep_conversations_apart(app, sender: str, identity: Optional[Identity]) -> None:
+    """A message from someone other than who signed in to the conversation starts a new session (see above)."""
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+    from rasa.shared.core.events import ActionExecuted, SessionStarted
+
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    lock_store = getattr(agent, "lock_store", None)
+    if store is None or lock_store is None:
+        return
+
+    async def someone_elses():
+        tracker = await store.retrieve(sender)  # the current session (Rasa's SQL store)
+        if tracker is None or not belongs_to_someone_else(tracker.events, identity):
+            return None
+        return tracker
+
+    if await someone_elses() is None:  # the usual case: read only, no lock
+        return
+    async with lock_store.lock(sender):  # as Rasa writes a conversation: one turn at a time
+        tracker = await someone_elses()
+        if tracker is None:
+            return
+        logger.info("a message from another identity than the conversation's: starting a new session")
+        for event in (ActionExecuted(ACTION_SESSION_START_NAME), SessionStarted(), ActionExecuted(ACTION_LISTEN_NAME)):
+            tracker.update(event)
+        await store.save(tracker)
 
 
 class PartnerRestInput(RestInput):
@@ -87,16 +181,18 @@ class PartnerRestInput(RestInput):
             if text is not None and not isinstance(text, str):
                 text = str(text) if isinstance(text, (int, float)) else None
             if text is not None and len(text) > MAX_MESSAGE_CHARS:
-                lang = detect_language(text[:500]) or "en"
-                return response.json([{"recipient_id": sender, "text": channel_message("too_long", lang, limit=MAX_MESSAGE_CHARS)}])
+                said = in_languages("too_long", long_text_language(text), limit=MAX_MESSAGE_CHARS)
+                return response.json([{"recipient_id": sender, "text": said}])
             text = clean_text(text or "")
             if not text:
                 return response.json([{"recipient_id": sender, "text": channel_message("empty_message", "en") + "\n" + channel_message("empty_message", "pt")}])
             collector = CollectingOutputChannel()
-            message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=verified_metadata(body.get("metadata")))
+            metadata = verified_metadata(body.get("metadata"))
+            message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
 
             async def handle() -> None:
                 async with admitted_turn():  # a few turns at once; under load the others wait their turn
+                    await keep_conversations_apart(request.app, sender, verify_token(metadata.get("token")))
                     await on_new_message(message)
 
             with watch_turn(request.app) as turn:  # the action server or the conversations' database down
@@ -116,6 +212,9 @@ class PartnerRestInput(RestInput):
                 said = channel_message("unavailable", lang) if lang else (
                     channel_message("unavailable", "en") + "\n" + channel_message("unavailable", "pt"))
                 collector.messages = [{"recipient_id": sender, "text": said}]
+            elif not collector.messages:  # e.g. "/restart": the turn went well but said nothing
+                lang = detect_language(text) or await conversation_language(request.app, sender)
+                collector.messages = [{"recipient_id": sender, "text": in_languages("no_answer", lang)}]
             return response.json(collector.messages)
 
         return webhook

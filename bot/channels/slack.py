@@ -35,7 +35,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.availability import watch_turn
-from bot.channels.rest import MAX_MESSAGE_CHARS, channel_message, clean_text
+from bot.channels.rest import MAX_MESSAGE_CHARS, channel_message, clean_text, in_languages, long_text_language
 from bot.identity import issue_token
 from bot.nlu.language import detect_language
 
@@ -269,6 +269,7 @@ class PartnerSlackBot(SlackBot):
                  proxy: Optional[Text] = None, api_url: str = DEFAULT_API_URL) -> None:
         super().__init__(token, slack_channel, thread_id, proxy)
         self.client = web_client(token, api_url, proxy)
+        self.posted = 0  # messages posted through this output (one turn's)
 
     async def _post_message(self, channel: Text, **kwargs: Any) -> None:
         kwargs.pop("as_user", None)  # a legacy argument that apps with a bot token must not send
@@ -278,6 +279,7 @@ class PartnerSlackBot(SlackBot):
         if self.thread_id:
             kwargs["thread_ts"] = self.thread_id
         await self.client.chat_postMessage(channel=channel, **kwargs)
+        self.posted += 1
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         recipient = self.slack_channel or recipient_id
@@ -439,7 +441,7 @@ class PartnerSlackInput(SlackInput):
         output = self.get_output_channel(channel_id, thread_id)
         text = plain_text(raw_text, bot_ids)
         if len(text) > MAX_MESSAGE_CHARS:
-            reply = channel_message("too_long", detect_language(text[:500]) or "en", limit=MAX_MESSAGE_CHARS)
+            reply = in_languages("too_long", long_text_language(text), limit=MAX_MESSAGE_CHARS)
             self._in_background(self._reply(output, channel_id, reply))
             return
         if not text:
@@ -471,6 +473,8 @@ class PartnerSlackInput(SlackInput):
         if turn.failed:
             logger.warning("Slack turn failed (%s): answering 'unavailable'", ", ".join(turn.failures))
             await self._reply(output, channel_id, channel_message("unavailable", detect_language(text) or "en"))
+        elif getattr(output, "posted", None) == 0:  # e.g. "/restart": the turn went well but said nothing
+            await self._reply(output, channel_id, in_languages("no_answer", detect_language(text)))
 
     def _in_background(self, coroutine: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coroutine)
