@@ -260,6 +260,26 @@ class ValidateLeadRegistrationForm(LeadAnswers, FormValidationAction):
 # --- checking, explaining, registering ----------------------------------------------------------
 
 
+def audited_check(dispatcher: CollectingDispatcher, identity: Identity, target: Optional[str],
+                  partner_id: Optional[str], action: str, lang: str):
+    """The rules engine's check of the lead, audited as `action`; None (the person told why) when refused or failing."""
+    from rules.lead_availability import check_lead
+
+    try:
+        with database().begin() as conn:
+            check = check_lead(conn, target or "", partner_id or "", today())
+            audit(conn, identity, action, check.domain, check.partner_id, check.status)
+    except BadInput as exc:
+        audit_refusal(identity, action, target, partner_id, exc)
+        dispatcher.utter_message(text=exc.message(lang))
+        return None
+    except Exception:  # noqa: BLE001
+        logger.exception("%s failed for %r", action, target)
+        dispatcher.utter_message(response="utter_lead_error")
+        return None
+    return check
+
+
 class ActionCheckLead(Action):
     """The verdict on the lead for the partner (signed in, or named by staff), with every reason."""
 
@@ -267,26 +287,14 @@ class ActionCheckLead(Action):
         return "action_check_lead"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict):
-        from rules.lead_availability import check_lead
-
         lang = language_of(tracker)
         identity = identity_of(tracker)
         if identity is None:
             dispatcher.utter_message(response="utter_sign_in_required")
             return cleared_result()
         target = tracker.get_slot("lead_domain")
-        partner_id = acting_partner(identity, tracker)
-        try:
-            with database().begin() as conn:
-                check = check_lead(conn, target or "", partner_id or "", today())
-                audit(conn, identity, "lead_check", check.domain, check.partner_id, check.status)
-        except BadInput as exc:
-            audit_refusal(identity, "lead_check", target, partner_id, exc)
-            dispatcher.utter_message(text=exc.message(lang))
-            return cleared_result()
-        except Exception:  # noqa: BLE001
-            logger.exception("lead check failed for %r", target)
-            dispatcher.utter_message(response="utter_lead_error")
+        check = audited_check(dispatcher, identity, target, acting_partner(identity, tracker), "lead_check", lang)
+        if check is None:
             return cleared_result()
         say_verdict(dispatcher, check, lang, identity.is_staff)
         return result_slots(check)
@@ -299,7 +307,7 @@ class ActionExplainLead(Action):
         return "action_explain_lead"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict):
-        from rules.lead_availability import UNAVAILABLE, check_lead
+        from rules.lead_availability import UNAVAILABLE
 
         lang = language_of(tracker)
         identity = identity_of(tracker)
@@ -311,18 +319,9 @@ class ActionExplainLead(Action):
         if not target or not tracker.get_slot("lead_status") or not partner_id:
             dispatcher.utter_message(response="utter_lead_nothing_to_explain")
             return []
-        try:
-            # The lead as it stands now (it may have changed since the check), in today's language.
-            with database().begin() as conn:
-                check = check_lead(conn, target, partner_id, today())
-                audit(conn, identity, "lead_explain", check.domain, check.partner_id, check.status)
-        except BadInput as exc:
-            audit_refusal(identity, "lead_explain", target, partner_id, exc)
-            dispatcher.utter_message(text=exc.message(lang))
-            return []
-        except Exception:  # noqa: BLE001
-            logger.exception("lead explanation failed for %r", target)
-            dispatcher.utter_message(response="utter_lead_error")
+        # The lead as it stands now (it may have changed since the check), in today's language.
+        check = audited_check(dispatcher, identity, target, partner_id, "lead_explain", lang)
+        if check is None:
             return []
         if check.status == UNAVAILABLE:
             answer = check.as_dict(lang, staff=identity.is_staff)
