@@ -18,7 +18,6 @@ import ipaddress
 import json
 import os
 import secrets
-import socket
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import ROOT, VAR_BENCH, Figure, table
+from bot.cli.serve import free_port
 
 DEMO_DIR = ROOT / "data" / "demo"
 HOST = "127.0.0.1"
@@ -200,12 +200,6 @@ def load_demo(url: str) -> None:
             load.load_directory(engine, DEMO_DIR)
     finally:
         engine.dispose()
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager

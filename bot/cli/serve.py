@@ -161,7 +161,17 @@ class Servers(list):
         self.model = model
 
 
-def _wait_for(url: str, seconds: float, processes) -> bool:
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free on `host` right now (for servers started on any free port: tests, benches)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float, processes=()) -> bool:
+    """True once `url` answers; False when `seconds` pass first or one of `processes` has ended."""
     import urllib.request
 
     deadline = time.time() + seconds
@@ -179,7 +189,7 @@ def _wait_for(url: str, seconds: float, processes) -> bool:
 def wait_until_up(checks, seconds: float, processes) -> None:
     """Wait until every (url) answers; stop all and fail when one does not in time or a process ends."""
     for url in checks:
-        if not _wait_for(url, seconds, processes):
+        if not wait_for(url, seconds, processes):
             stop(processes)
             raise SystemExit(f"partnerbot: a server did not start ({url})")
 

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
+from bot.cli.serve import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "var" / "test-artifacts" / "browser"
@@ -34,23 +33,9 @@ LIVE_WAIT_SECONDS = 90  # the real assistant's first answer loads the model's gr
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for_url(url: str, seconds: float, process=None) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"the server for {url} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer within {seconds:.0f}s")
+    if not wait_for(url, seconds, [process] if process is not None else []):
+        raise RuntimeError(f"{url} did not answer within {seconds:.0f}s (or its server exited)")
 
 
 # ------------------------------------------------------------------------------------- Chromium

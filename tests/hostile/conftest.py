@@ -15,16 +15,15 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+
+from bot.cli.serve import free_port, wait_for
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -38,23 +37,9 @@ START_SECONDS = 300
 REQUEST_SECONDS = 180
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for_url(url: str, seconds: float, process=None) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"the server for {url} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer within {seconds:.0f}s")
+    if not wait_for(url, seconds, [process] if process is not None else []):
+        raise RuntimeError(f"{url} did not answer within {seconds:.0f}s (or its server exited)")
 
 
 @pytest.fixture(scope="session")

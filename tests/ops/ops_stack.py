@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import secrets
-import socket
 import subprocess
 import time
 import urllib.error
@@ -23,17 +22,13 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.cli.serve import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 START_TIMEOUT = float(os.environ.get("PARTNERBOT_OPS_START_TIMEOUT", 600))  # a loaded 2-core machine is slow
 REQUEST_TIMEOUT = 90.0
 PARTNER = "P-1001"  # a partner of data/demo
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def new_sender(prefix: str = "ops") -> str:

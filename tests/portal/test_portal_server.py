@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.serve import free_port
 from bot.identity import verify_token
 from bot.portal import server as portal
 from bot.portal.__main__ import parse_args
@@ -42,12 +43,6 @@ def database(tmp_path_factory) -> str:
 def rasa():
     with StubRasa() as stub:
         yield stub
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Page:

@@ -12,11 +12,8 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -25,16 +22,10 @@ import pytest
 
 from fake_slack import FakeSlack, member
 from slack_events import GUEST_USER, OUTSIDER_USER, STAFF_USER, Reply, http_post, signed_headers
-from bot.cli.serve import stop  # noqa: E402
+from bot.cli.serve import free_port, stop, wait_for  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_START_SECONDS = 300
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -58,19 +49,6 @@ class SlackServer:
     def post_event(self, envelope: dict, timestamp: Optional[int] = None, secret: Optional[str] = None, **headers) -> Reply:
         body = json.dumps(envelope).encode()
         return self.post_raw(body, signed_headers(secret or self.signing_secret, body, timestamp, **headers))
-
-
-def _wait_for(url: str, seconds: float, processes) -> bool:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if any(p.poll() is not None for p in processes):
-            return False
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return True
-        except OSError:
-            time.sleep(0.5)
-    return False
 
 
 def _demo_database(path: Path) -> str:
@@ -134,7 +112,7 @@ def slack_server(tmp_path_factory):
     ]
     try:
         for url in (f"http://127.0.0.1:{action_port}/health", f"http://127.0.0.1:{port}/webhooks/slack/"):
-            if not _wait_for(url, SERVER_START_SECONDS, processes):
+            if not wait_for(url, SERVER_START_SECONDS, processes):
                 tail = "\n".join((work / f"{n}.log").read_text(errors="replace")[-3000:] for n in logs)
                 pytest.fail(f"a server did not start ({url}):\n{tail}")
         yield SlackServer(f"http://127.0.0.1:{port}", signing_secret, jwt_secret, fake, env["PARTNERBOT_DATABASE_URL"], work)
