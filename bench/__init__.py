@@ -7,8 +7,11 @@ timing, the figures table) are shared by the sections.
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import pkgutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,3 +107,25 @@ def table(figures: list[Figure]) -> str:
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def output_to(path: Path):
+    """Whatever writes to file descriptors 1 and 2 meanwhile (Rasa's and TensorFlow's progress bars and
+    warnings, servers started inside) goes to `path`, out of the printed figures."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with path.open("wb") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(saved[0])
+        os.close(saved[1])

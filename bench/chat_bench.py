@@ -12,7 +12,6 @@ end. The first run trains the model when none matches the inputs (about six minu
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import ipaddress
 import json
@@ -26,7 +25,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import ROOT, VAR_BENCH, Figure, table
+from bench import ROOT, VAR_BENCH, Figure, output_to, table
 from bot.cli.serve import free_port
 
 DEMO_DIR = ROOT / "data" / "demo"
@@ -202,24 +201,6 @@ def load_demo(url: str) -> None:
         engine.dispose()
 
 
-@contextlib.contextmanager
-def children_output_to(path: Path):
-    """Servers started inside inherit stdout/stderr pointing at `path` (their logs stay out of the report)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    with path.open("wb") as log:
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        os.close(saved[0])
-        os.close(saved[1])
-
-
 # ---------------------------------------------------------------------------- the run
 
 
@@ -260,7 +241,7 @@ def chat_latency(turns: int = TURNS, warm_up: int = WARM_UP, start_timeout: floa
               f"log {log})...", flush=True)
         started = time.monotonic()
         try:
-            with children_output_to(log):
+            with output_to(log):
                 processes = start_servers(args, env)
         except (SystemExit, Exception) as exc:  # start_servers exits (SystemExit) or raises ServeError
             raise RuntimeError(f"the servers did not start: {exc} (server log: {log})") from None

@@ -18,7 +18,6 @@ var/eval/cross_validation/.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import warnings
@@ -28,6 +27,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 warnings.filterwarnings("ignore", category=DeprecationWarning)  # the libraries' own, not the report's
 
+from bench import output_to  # noqa: E402
 from eval import nlu_eval  # noqa: E402
 
 
@@ -71,27 +71,6 @@ def main(argv=None) -> int:
     print(nlu_eval.format_report(report))
     print(f"\nfull report: {nlu_eval.write_report(report, args.out)}")
     return 0
-
-
-@contextlib.contextmanager
-def output_to(path: Path):
-    """Rasa's and TensorFlow's progress bars and warnings (written to file descriptors 1 and 2) go to `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    with path.open("wb") as log:
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        os.close(saved[0])
-        os.close(saved[1])
 
 
 def cross_validate(args) -> int:
