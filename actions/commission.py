@@ -17,16 +17,14 @@ import datetime as dt
 import logging
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 
-from actions.context import identity_of, language_of, latest_intent
+from actions.context import domain_responses, identity_of, language_of, latest_intent
 from actions.context import response_text as context_response_text
 from bot import commission_request as cr
 from bot.commission_request import ChangeRequest, EstimateRequest, LineRequest
@@ -110,15 +108,9 @@ def format_rate(rate, lang: str) -> str:
 # --------------------------------------------------------------------------- response texts
 
 
-@lru_cache(maxsize=1)
-def _responses() -> dict:
-    with RESPONSES_FILE.open(encoding="utf-8") as handle:
-        return (yaml.safe_load(handle) or {}).get("responses") or {}
-
-
 def response_text(name: str, lang: str, **values) -> str:
     """The text of a bot/domain/commission.yml response in `lang`, placeholders filled (as Rasa fills them)."""
-    return context_response_text(_responses(), name, lang, **values)
+    return context_response_text(domain_responses(RESPONSES_FILE), name, lang, **values)
 
 
 # --------------------------------------------------------------------------- who is asking

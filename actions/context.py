@@ -1,6 +1,9 @@
 """What every action needs from a conversation: its language, who is talking, the latest entities."""
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 from rasa_sdk import Tracker
 
 from bot.identity import Identity, identity_from_metadata
@@ -45,6 +48,15 @@ def database():
         ensure_current(engine)
         _current_databases.add(key)
     return engine
+
+
+@lru_cache(maxsize=None)
+def domain_responses(path: Path) -> dict:
+    """The `responses` of one file of bot/domain/, read once."""
+    import yaml
+
+    with Path(path).open(encoding="utf-8") as handle:
+        return (yaml.safe_load(handle) or {}).get("responses") or {}
 
 
 def response_text(responses: dict, name: str, lang: str, **values) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from rasa_sdk import Tracker
 
-from actions.context import LANGUAGES, entity_values
+from actions.context import LANGUAGES, domain_responses, entity_values
 from actions.context import database as context_database
 from actions.context import response_text as context_response_text
 from bot.identity import Identity
@@ -34,15 +34,9 @@ def notes_config() -> dict:
     return {"defaults": config.get("defaults") or {}, "notes": config.get("notes") or {}}
 
 
-@lru_cache(maxsize=1)
-def _responses() -> dict:
-    with RESPONSES_FILE.open(encoding="utf-8") as handle:
-        return (yaml.safe_load(handle) or {}).get("responses") or {}
-
-
 def response_text(name: str, lang: str, **values) -> str:
     """The text of a bot/domain/personal.yml response in `lang`, placeholders filled."""
-    return context_response_text(_responses(), name, lang, **values)
+    return context_response_text(domain_responses(RESPONSES_FILE), name, lang, **values)
 
 
 def rule_named(name: str):

@@ -146,14 +146,22 @@ class EstimateRequest:
 # --------------------------------------------------------------------------- months
 
 
-def resolve_month(value: str, after: dt.date) -> str:
-    """"2019-07" as it is; "--07" as the first July on or after `after` (the start month)."""
+def yearless_month(value: str) -> int | None:
+    """The month of a month without a year ("--07" → 7); None for anything else; BadInput for "--13"."""
     yearless = _YEARLESS_MONTH.match(value or "")
     if not yearless:
-        return value
+        return None
     month = int(yearless.group(1))
     if not 1 <= month <= 12:
         raise BadInput("bad_month", value=value)
+    return month
+
+
+def resolve_month(value: str, after: dt.date) -> str:
+    """"2019-07" as it is; "--07" as the first July on or after `after` (the start month)."""
+    month = yearless_month(value)
+    if month is None:
+        return value
     year = after.year if month >= after.month else after.year + 1
     return f"{year:04d}-{month:02d}"
 
@@ -162,12 +170,9 @@ def resolve_start(value: str, previous: str | None = None, on: dt.date | None = 
     """The start month: "2019-01" as it is; "--03" in the year of the start it corrects ("no,
     it started in March"), else the latest March up to this month (a deal being estimated has
     usually closed already; the answer shows the months counted, so a wrong year is seen)."""
-    yearless = _YEARLESS_MONTH.match(value or "")
-    if not yearless:
+    month = yearless_month(value)
+    if month is None:
         return value
-    month = int(yearless.group(1))
-    if not 1 <= month <= 12:
-        raise BadInput("bad_month", value=value)
     if previous and _FULL_MONTH.match(previous):
         return f"{previous[:4]}-{month:02d}"
     now = on or today()
