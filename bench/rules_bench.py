@@ -355,6 +355,18 @@ def import_figures(rows: int, partners: int) -> list:
 # ---------------------------------------------------------------------------- the run
 
 
+def warm_file_cache(path: Path) -> float:
+    """Read the database file once, sequentially, so the lead checks are timed against the OS file cache.
+
+    A just-generated or long-idle 366 MB file is partly out of the cache; without this the first pass of
+    random lookups times the disk, not the check (measured: p95 1.36 ms cold against 0.19 ms CPU)."""
+    started = time.perf_counter()
+    with open(path, "rb") as handle:
+        while handle.read(1 << 24):
+            pass
+    return time.perf_counter() - started
+
+
 def run(options) -> dict:
     from rules.db.session import make_engine
 
@@ -378,6 +390,9 @@ def run(options) -> dict:
     else:
         targets = sample_targets(path, options.checks, seed=1, partners=options.partners)
         statuses: dict = {}
+        warm_seconds = warm_file_cache(path)
+        notes.append(f"the database file was read once ({warm_seconds:.1f} s) before timing, so the OS file cache "
+                     "holds it as it does for a running server; a first check after a reboot reads from disk")
         with engine.connect() as conn:
             for target, partner in targets[:200]:  # warm-up: caches, parameter files, texts
                 check_lead(conn, target, partner, AS_OF)
