@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bot.text import fold
 from rules.commission import estimate_commission, parse_month
 from rules.errors import BadInput
 from rules.parameters import parameter
@@ -184,8 +184,7 @@ def resolve_start(value: str, previous: str | None = None, on: dt.date | None = 
 
 
 def _plain_words(text: str) -> list:
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    plain = fold(text or "")
     return [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[a-z0-9]+", plain)]
 
 

@@ -28,6 +28,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.language import detect_language
 from bot.nlu import spacy_pipelines
+from bot.text import fold
 
 LANGUAGE_KEY = "language"
 
@@ -82,6 +83,7 @@ class BilingualSpacyTokenizer(Tokenizer):
         super().__init__(config)
         directory = Path(os.environ.get("PARTNERBOT_SPACY_DIR") or config.get("spacy_dir") or "var/spacy")
         self._pipelines = spacy_pipelines.load_all(directory)
+        self._folded = {lang: spacy_pipelines.folded_lemmas(directory, lang) for lang in self._pipelines}
         self._default = config.get("default_language", "pt")
 
     def _language(self, message: Message, attribute: Text, text: Text) -> Text:
@@ -93,13 +95,21 @@ class BilingualSpacyTokenizer(Tokenizer):
         text = message.get(attribute)
         if not isinstance(text, str) or not text.strip():
             return []
-        nlp = self._pipelines[self._language(message, attribute, text)]
+        language = self._language(message, attribute, text)
+        nlp, folded = self._pipelines[language], self._folded[language]
         lowered = text.lower()
         doc = nlp(lowered if len(lowered) == len(text) else text)
         if attribute == TEXT:
             message.set(SPACY_DOCS[TEXT], doc)
-        tokens = [Token(t.text, t.idx, lemma=t.lemma_ or t.text) for t in doc if t.text.strip()]
+        tokens = [Token(t.text, t.idx, lemma=self.lemma(t, folded)) for t in doc if t.text.strip()]
         return self._apply_token_pattern(tokens)
+
+    @staticmethod
+    def lemma(token, folded: dict) -> Text:
+        """The lookup lemma, without accents; an unaccented spelling the table lacks ("comissao",
+        "niveis") gets its accented form's lemma, so both spellings are one feature."""
+        lemma = folded.get(token.text) or token.lemma_ or token.text
+        return fold(lemma)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

@@ -13,10 +13,10 @@ The patterns and word lists are data: data/triage/cleaning.yml.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bot.text import fold  # noqa: F401  (the triage's word lists are compared folded)
 from bot.triage.texts import data
 
 
@@ -61,10 +61,6 @@ def _join(lines: list) -> str:
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
-def fold(text: str) -> str:
-    """Lower case without accents: how word lists are compared ("Não recebi" → "nao recebi")."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 class _Patterns:
