@@ -172,6 +172,7 @@ class LeadIntentRouter(GraphComponent):
         self._kept_faq = set(routes["faq_kept_with_lead"])
         self._check_intents = set(routes["check_from_intents"])
         self._check_intent = routes["check_intent"]
+        self._register_intent = routes["register_intent"]
         self._explain_intent = routes["explain_intent"]
 
     @classmethod
@@ -184,7 +185,7 @@ class LeadIntentRouter(GraphComponent):
             return None
         intent = (message.get(INTENT) or {}).get("name")
         if intent in self._check_intents:
-            return self._check_intent
+            return self._check_or_register(message)
         if intent != "faq":
             return None
         selector = (message.get("response_selector") or {}).get("faq") or {}
@@ -193,6 +194,13 @@ class LeadIntentRouter(GraphComponent):
             return None
         if key in self._explain_faq:
             return self._explain_intent
+        return self._check_or_register(message)
+
+    def _check_or_register(self, message: Message) -> Text:
+        """The check, or the registration when the classifier ranked it above the check."""
+        for ranked in message.get(INTENT_RANKING_KEY) or []:
+            if ranked.get("name") in (self._check_intent, self._register_intent):
+                return ranked["name"]
         return self._check_intent
 
     def process(self, messages: List[Message]) -> List[Message]:

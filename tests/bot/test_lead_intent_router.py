@@ -51,6 +51,21 @@ def test_a_lead_faq_with_a_domain_becomes_a_lead_check(router, extractor, faq):
     assert message.get("routed_from") == "faq"
 
 
+@pytest.mark.parametrize("first, second, routed", [
+    ("register_lead", "check_lead", "register_lead"),
+    ("check_lead", "register_lead", "check_lead"),
+])
+@pytest.mark.parametrize("intent, faq", [("faq", "lead_registration_how_works"), ("nlu_fallback", None)])
+def test_a_routed_lead_message_is_a_registration_when_the_classifier_ranked_it_above_the_check(
+        router, extractor, first, second, routed, intent, faq):
+    message = parsed("please register gekkoandco.com as our lead", intent, faq, extractor=extractor)
+    message.set("intent_ranking", [{"name": intent, "confidence": 0.5}, {"name": first, "confidence": 0.3},
+                                   {"name": second, "confidence": 0.1}])
+    router.process([message])
+    assert message.get("intent") == {"name": routed, "confidence": 1.0}
+    assert [r["name"] for r in message.get("intent_ranking")].count(routed) == 1
+
+
 @pytest.mark.parametrize("faq", ROUTES["explain_from_faq"])
 def test_an_unavailability_faq_with_a_domain_becomes_an_explanation(router, extractor, faq):
     message = parsed("o que significa indisponivel para acme.com.br?", "faq", faq, "pt", extractor=extractor)
