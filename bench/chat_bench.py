@@ -237,7 +237,7 @@ def chat_latency(turns: int = TURNS, warm_up: int = WARM_UP, start_timeout: floa
             Scenario("lead_check", f"chat turn: lead check, signed in as {partner}", lead_questions(domains),
                      token=issue_token(partner, "partner", key=secret)),
         ]
-        print(f"starting the servers on {HOST} (training first when no model matches the inputs, ~6 min; "
+        print(f"starting the servers on {HOST} (training first when no model matches the inputs, ~15 min; "
               f"log {log})...", flush=True)
         started = time.monotonic()
         try:

@@ -119,7 +119,7 @@ def bench(count: int, seed: int, model: Path | None = None) -> dict:
 
     if model is None:
         if not model_path().exists():
-            print("triage bench: no model matches the training data; training it first (about 6 minutes)...", flush=True)
+            print("triage bench: no model matches the training data; training it first (about 15 minutes on two cores)...", flush=True)
         model = train()
     started = time.perf_counter()
     classifier = Classifier.load(model)

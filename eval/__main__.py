@@ -1,6 +1,6 @@
 """`python -m eval` (`make eval`): the NLU evaluation on the held-out split, per language.
 
-Trains the model first when none matches the current inputs (bot.build.train; about six
+Trains the model first when none matches the current inputs (bot.build.train; about fifteen
 minutes on two cores), loads it in this process and parses every example of
 tests/nlu/{pt,en}/*.yml (never trained on). Prints, per language, accuracy, the
 per-intent precision/recall/F1 table, macro-F1 against the bar (0.95), the ten most
@@ -58,7 +58,7 @@ def main(argv=None) -> int:
 
             log = args.out.parent / "train.log"
             print(f"eval: making sure a model matches the current training data "
-                  f"(trains when it changed: ~6 min; log {log})...", flush=True)
+                  f"(trains when it changed: ~15 min on two cores; log {log})...", flush=True)
             with output_to(log):
                 model = train()
         with output_to(args.out.parent / "load.log"):
