@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.text import fold
+from rules.folding import fold
 from rules.commission import estimate_commission, parse_month
 from rules.errors import BadInput
 from rules.parameters import parameter

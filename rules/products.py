@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from rules.errors import BadInput
+from rules.folding import fold
 from rules.parameters import Parameter, parameter
 
 CATALOGUE = "products.catalogue"
@@ -51,9 +51,7 @@ class Catalogue:
 
 def alias_key(text: str) -> str:
     """What a product name looks like once case, accents, punctuation and "HubSpot" are set aside."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    words = re.sub(r"[^a-z0-9]+", " ", plain).split()
+    words = re.sub(r"[^a-z0-9]+", " ", fold(text)).split()
     if words and words[0] == "hubspot":
         words = words[1:]
     return " ".join(words)

@@ -28,7 +28,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.language import detect_language
 from bot.nlu import spacy_pipelines
-from bot.text import fold
+from rules.folding import fold
 
 LANGUAGE_KEY = "language"
 

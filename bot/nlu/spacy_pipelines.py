@@ -16,7 +16,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from bot.text import fold
+from rules.folding import fold
 
 LANGUAGES = ("pt", "en")
 FOLDED_LEMMAS = "folded_lemmas.json"

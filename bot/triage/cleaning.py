@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.text import fold  # noqa: F401  (the triage's word lists are compared folded)
 from bot.triage.texts import data
+from rules.folding import fold
 
 
 @dataclass
@@ -59,8 +59,6 @@ class CleanMessage:
 def _join(lines: list) -> str:
     text = "\n".join(line.rstrip() for line in lines).strip("\n")
     return re.sub(r"\n{3,}", "\n\n", text)
-
-
 
 
 class _Patterns:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from bot.triage.cleaning import fold
 from bot.triage.texts import data, settings
+from rules.folding import fold
 
 
 @lru_cache(maxsize=1)

@@ -7,18 +7,16 @@ punctuation and spacing people vary are folded away ("Não é?" and "nao e" are 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 
 import pytest
 
 from eval.nlu_eval import LANGUAGES, ROOT, held_out_examples
+from rules.folding import fold
 
 
 def folded(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(re.findall(r"\w+", text))
+    return " ".join(re.findall(r"\w+", fold(text)))
 
 
 def training_examples(language: str):
