@@ -211,6 +211,7 @@ def chat_latency(turns: int = TURNS, warm_up: int = WARM_UP, start_timeout: floa
 
     `model`: serve this model instead of the one matching the current inputs (trained when missing).
     """
+    from bot.build import TRAINING_TIME
     from bot.cli.serve import start_servers, stop
     from bot.identity import issue_token
 
@@ -237,7 +238,7 @@ def chat_latency(turns: int = TURNS, warm_up: int = WARM_UP, start_timeout: floa
             Scenario("lead_check", f"chat turn: lead check, signed in as {partner}", lead_questions(domains),
                      token=issue_token(partner, "partner", key=secret)),
         ]
-        print(f"starting the servers on {HOST} (training first when no model matches the inputs, ~15 min; "
+        print(f"starting the servers on {HOST} (training first when no model matches the inputs, {TRAINING_TIME}; "
               f"log {log})...", flush=True)
         started = time.monotonic()
         try:

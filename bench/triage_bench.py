@@ -110,7 +110,7 @@ class TimedTriage:
 
 
 def bench(count: int, seed: int, model: Path | None = None) -> dict:
-    from bot.build import model_path, train
+    from bot.build import TRAINING_TIME, model_path, train
     from bot.triage.run import Triage, run
     from bot.triage.understanding import Classifier
     from rules.db import load
@@ -119,7 +119,7 @@ def bench(count: int, seed: int, model: Path | None = None) -> dict:
 
     if model is None:
         if not model_path().exists():
-            print("triage bench: no model matches the training data; training it first (about 15 minutes on two cores)...", flush=True)
+            print(f"triage bench: no model matches the training data; training it first ({TRAINING_TIME})...", flush=True)
         model = train()
     started = time.perf_counter()
     classifier = Classifier.load(model)

@@ -1,7 +1,7 @@
 """`python -m eval` (`make eval`): the NLU evaluation on the held-out split, per language.
 
-Trains the model first when none matches the current inputs (bot.build.train; about fifteen
-minutes on two cores), loads it in this process and parses every example of
+Trains the model first when none matches the current inputs (bot.build.train;
+bot.build.TRAINING_TIME), loads it in this process and parses every example of
 tests/nlu/{pt,en}/*.yml (never trained on). Prints, per language, accuracy, the
 per-intent precision/recall/F1 table, macro-F1 against the bar (0.95), the ten most
 confused (expected -> predicted) pairs, language-detection accuracy and parse time
@@ -54,11 +54,11 @@ def main(argv=None) -> int:
         if args.model:
             model = args.model
         else:
-            from bot.build import train
+            from bot.build import TRAINING_TIME, train
 
             log = args.out.parent / "train.log"
             print(f"eval: making sure a model matches the current training data "
-                  f"(trains when it changed: ~15 min on two cores; log {log})...", flush=True)
+                  f"(trains when it changed: {TRAINING_TIME}; log {log})...", flush=True)
             with output_to(log):
                 model = train()
         with output_to(args.out.parent / "load.log"):
