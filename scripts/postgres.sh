@@ -11,7 +11,20 @@ URL="postgresql+psycopg2://partnerbot@127.0.0.1:${PORT}/${DB}"
 
 bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 as_owner() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
+# As root the server runs as the postgres user, which must reach the data folder. A checkout under
+# a private folder (`mktemp -d` makes it 0700) keeps that user out, so the cluster then lives under
+# /var/tmp/partnerbot-pg/, one per requested folder (start and stop find the same one).
+reachable_dir() {
+  mkdir -p "$(dirname "$DIR")"
+  if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$(dirname "$DIR")" 2>/dev/null; then
+    mkdir -p /var/tmp/partnerbot-pg
+    echo "/var/tmp/partnerbot-pg/$(printf %s "$DIR" | sha1sum | cut -c1-16)"
+  else
+    echo "$DIR"
+  fi
 }
 
 case "${1:-start}" in
@@ -23,6 +36,7 @@ case "${1:-start}" in
       BIN=$(bindir)
     fi
     [ -n "$BIN" ] || { echo "PostgreSQL is not installed and could not be installed" >&2; exit 1; }
+    DIR=$(reachable_dir)
     if [ ! -f "$DIR/PG_VERSION" ]; then
       mkdir -p "$DIR"
       [ "$(id -u)" = 0 ] && chown postgres:postgres "$DIR"
@@ -39,6 +53,7 @@ case "${1:-start}" in
     ;;
   stop)
     BIN=$(bindir)
+    [ -n "$BIN" ] && DIR=$(reachable_dir)
     [ -n "$BIN" ] && [ -f "$DIR/PG_VERSION" ] && as_owner "$BIN/pg_ctl" -D "$DIR" -m fast stop >/dev/null 2>&1 || true
     ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
