@@ -301,7 +301,11 @@ class ActionCheckLead(Action):
 
 
 class ActionExplainLead(Action):
-    """"Why?" / "What can I do?": every reason the lead is unavailable and every option left."""
+    """"Why?" / "What can I do?": every reason the lead is unavailable and every option left.
+
+    The lead is the one named in the question ("why is acme.com unavailable?"), else the one
+    the conversation last checked.
+    """
 
     def name(self) -> str:
         return "action_explain_lead"
@@ -314,11 +318,15 @@ class ActionExplainLead(Action):
         if identity is None:
             dispatcher.utter_message(response="utter_sign_in_required")
             return []
-        target = tracker.get_slot("lead_domain")
-        partner_id = acting_partner(identity, tracker)
-        if not target or not tracker.get_slot("lead_status") or not partner_id:
+        asked = latest_intent(tracker) == "explain_unavailability"
+        named = first_entity(tracker, "domain") if asked else None
+        named_partner = first_entity(tracker, "partner_id") if asked and identity.is_staff else None
+        target = named or tracker.get_slot("lead_domain")
+        partner_id = named_partner or acting_partner(identity, tracker)
+        if not target or not (named or tracker.get_slot("lead_status")) or not partner_id:
             dispatcher.utter_message(response="utter_lead_nothing_to_explain")
             return []
+        remembered = [SlotSet("lead_partner_id", partner_id)] if named_partner else []
         # The lead as it stands now (it may have changed since the check), in today's language.
         check = audited_check(dispatcher, identity, target, partner_id, "lead_explain", lang)
         if check is None:
@@ -334,7 +342,7 @@ class ActionExplainLead(Action):
             )
         else:
             say_verdict(dispatcher, check, lang, identity.is_staff)
-        return result_slots(check)
+        return remembered + result_slots(check)
 
 
 class ActionRegisterLead(Action):

@@ -185,7 +185,7 @@ class LeadIntentRouter(GraphComponent):
             return None
         intent = (message.get(INTENT) or {}).get("name")
         if intent in self._check_intents:
-            return self._check_or_register(message)
+            return self._lead_intent(message)
         if intent != "faq":
             return None
         selector = (message.get("response_selector") or {}).get("faq") or {}
@@ -194,12 +194,15 @@ class LeadIntentRouter(GraphComponent):
             return None
         if key in self._explain_faq:
             return self._explain_intent
-        return self._check_or_register(message)
+        return self._lead_intent(message)
 
-    def _check_or_register(self, message: Message) -> Text:
-        """The check, or the registration when the classifier ranked it above the check."""
+    def _lead_intent(self, message: Message) -> Text:
+        """The lead intent (check, registration or explanation) the classifier ranked highest;
+        the check when it ranked none ("I just checked acme.com.br and it came back unavailable,
+        why?" is unsure between the explanation and the check, and is an explanation)."""
+        lead_intents = (self._check_intent, self._register_intent, self._explain_intent)
         for ranked in message.get(INTENT_RANKING_KEY) or []:
-            if ranked.get("name") in (self._check_intent, self._register_intent):
+            if ranked.get("name") in lead_intents:
                 return ranked["name"]
         return self._check_intent
 

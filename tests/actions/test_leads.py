@@ -450,6 +450,36 @@ def test_why_for_an_available_lead_gives_the_timing_advice(world, lead_tracker, 
     assert messages[0]["next_steps"] == bullets(*AVAILABLE_STEPS_EN)
 
 
+@pytest.mark.parametrize("slots", [{}, "another lead checked"])
+def test_why_names_the_lead_it_asks_about(world, lead_tracker, lead_token, slots):
+    slots = checked("vendas.com") if slots else {}
+    tracker = lead_tracker("why is globex.com unavailable?", "explain_unavailability", entities=[("domain", "globex.com")],
+                           token=lead_token(ME), slots=slots)
+    events, messages = explain(tracker)
+    assert [m["response"] for m in messages] == ["utter_lead_explanation"]
+    assert messages[0]["domain"] == "globex.com"
+    assert messages[0]["reasons"] == bullets(reason("other_partner_owned"))
+    assert SlotSet("lead_domain", "globex.com") in events and SlotSet("lead_status", "unavailable") in events
+    assert audit_rows(world) == [(ME, "partner", "lead_explain", "globex.com", ME, "unavailable")]
+
+
+def test_staff_asking_why_for_a_named_partner(world, lead_tracker, lead_token):
+    tracker = lead_tracker(f"why is globex.com unavailable for {ME}?", "explain_unavailability",
+                           entities=[("domain", "globex.com"), ("partner_id", ME)], token=lead_token(STAFF, "staff"))
+    events, messages = explain(tracker)
+    assert messages[0]["response"] == "utter_lead_explanation" and OTHER in messages[0]["summary"]
+    assert SlotSet("lead_partner_id", ME) in events
+    assert audit_rows(world) == [(STAFF, "staff", "lead_explain", "globex.com", ME, "unavailable")]
+
+
+def test_why_for_a_bad_domain_named_says_so_in_the_language(world, lead_tracker, lead_token):
+    tracker = lead_tracker("por que o acme..com está indisponível?", "explain_unavailability", lang="pt",
+                           entities=[("domain", "acme..com")], token=lead_token(ME), slots=checked("globex.com"))
+    events, messages = explain(tracker)
+    assert len(messages) == 1 and messages[0]["text"] and "acme..com" in messages[0]["text"]
+    assert events == []
+
+
 def test_why_before_any_check(world, lead_tracker, lead_token):
     events, messages = explain(lead_tracker("why?", "explain_unavailability", token=lead_token(ME)))
     assert said(messages) == [("utter_lead_nothing_to_explain", {})]

@@ -54,9 +54,12 @@ def test_a_lead_faq_with_a_domain_becomes_a_lead_check(router, extractor, faq):
 @pytest.mark.parametrize("first, second, routed", [
     ("register_lead", "check_lead", "register_lead"),
     ("check_lead", "register_lead", "check_lead"),
+    ("explain_unavailability", "check_lead", "explain_unavailability"),
+    ("check_lead", "explain_unavailability", "check_lead"),
+    ("greet", "thank", "check_lead"),  # no lead intent ranked: the check
 ])
 @pytest.mark.parametrize("intent, faq", [("faq", "lead_registration_how_works"), ("nlu_fallback", None)])
-def test_a_routed_lead_message_is_a_registration_when_the_classifier_ranked_it_above_the_check(
+def test_a_routed_lead_message_is_the_lead_intent_the_classifier_ranked_highest(
         router, extractor, first, second, routed, intent, faq):
     message = parsed("please register gekkoandco.com as our lead", intent, faq, extractor=extractor)
     message.set("intent_ranking", [{"name": intent, "confidence": 0.5}, {"name": first, "confidence": 0.3},

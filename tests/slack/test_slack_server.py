@@ -85,6 +85,20 @@ def test_a_staff_member_checks_a_lead_and_sees_the_owner(slack_server, lang, tex
     assert any(slack_mrkdwn(summary) in p["text"] for p in posts), [p["text"] for p in posts]
 
 
+@pytest.mark.parametrize("lang, text", [
+    ("en", "why is cafe-do-porto.com.br unavailable for P-1002? what can they still do?"),
+    ("pt", "por que o cafe-do-porto.com.br está indisponível para o P-1002? o que ainda dá pra fazer?"),
+])
+def test_why_a_named_lead_is_unavailable_is_explained_in_a_new_thread(slack_server, lang, text):
+    envelope = event_envelope(mention(text), user=STAFF_USER, channel=f"C0WHY{lang.upper()}")
+    assert slack_server.post_event(envelope).status == 200
+    texts = [p["text"] for p in replies(slack_server, envelope)]
+    explanation = response_text("utter_lead_explanation", lang)
+    heading = explanation.split("\n")[0].format(domain="cafe-do-porto.com.br")
+    options = explanation.split("\n\n")[1].split("\n")[0]
+    assert any(t.startswith(slack_mrkdwn(heading)) and slack_mrkdwn(options) in t for t in texts), texts
+
+
 def test_a_guest_is_not_staff_and_is_asked_to_sign_in(slack_server):
     envelope = event_envelope("is cafe-do-porto.com.br available for P-1002?", user=GUEST_USER, kind="message",
                               channel="D0GUEST")
