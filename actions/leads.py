@@ -323,6 +323,14 @@ class ActionExplainLead(Action):
         named_partner = first_entity(tracker, "partner_id") if asked and identity.is_staff else None
         target = named or tracker.get_slot("lead_domain")
         partner_id = named_partner or acting_partner(identity, tracker)
+        if named and not partner_id:  # staff naming a lead without a partner: whose lead?
+            from rules.lead_availability import lead_domain
+
+            try:
+                dispatcher.utter_message(response="utter_lead_explain_which_partner", domain=lead_domain(named))
+            except BadInput as exc:
+                dispatcher.utter_message(text=exc.message(lang))
+            return []
         if not target or not (named or tracker.get_slot("lead_status")) or not partner_id:
             dispatcher.utter_message(response="utter_lead_nothing_to_explain")
             return []

@@ -472,6 +472,16 @@ def test_staff_asking_why_for_a_named_partner(world, lead_tracker, lead_token):
     assert audit_rows(world) == [(STAFF, "staff", "lead_explain", "globex.com", ME, "unavailable")]
 
 
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_staff_asking_why_without_a_partner_are_asked_whose_lead(world, lead_tracker, lead_token, lang):
+    tracker = lead_tracker("why is HTTPS://Globex.com/ unavailable?", "explain_unavailability", lang=lang,
+                           entities=[("domain", "HTTPS://Globex.com/")], token=lead_token(STAFF, "staff"))
+    events, messages = explain(tracker)
+    assert said(messages) == [("utter_lead_explain_which_partner", {"domain": "globex.com"})]
+    assert "P-1001" in render(messages[0], lang)
+    assert events == [] and audit_rows(world) == []
+
+
 def test_why_for_a_bad_domain_named_says_so_in_the_language(world, lead_tracker, lead_token):
     tracker = lead_tracker("por que o acme..com está indisponível?", "explain_unavailability", lang="pt",
                            entities=[("domain", "acme..com")], token=lead_token(ME), slots=checked("globex.com"))
@@ -686,7 +696,7 @@ def test_anonymous_registration_registers_nothing(world, lead_tracker):
 LEAD_RESPONSES = [
     "utter_sign_in_required", "utter_ask_lead_domain", "utter_ask_lead_partner_id", "utter_ask_lead_contact_email",
     "utter_lead_available", "utter_lead_unavailable", "utter_lead_registered_by_you", "utter_offer_lead_registration",
-    "utter_lead_explanation", "utter_lead_nothing_to_explain", "utter_lead_registered", "utter_lead_not_registered",
+    "utter_lead_explanation", "utter_lead_explain_which_partner", "utter_lead_nothing_to_explain", "utter_lead_registered", "utter_lead_not_registered",
     "utter_lead_error",
 ]
 
