@@ -53,6 +53,11 @@ def acting_partner(identity: Identity, tracker: Tracker) -> Optional[str]:
     return identity.subject
 
 
+def named_partner(identity: Identity, tracker: Tracker) -> Optional[str]:
+    """The partner this message names, for staff ("… for P-1002?"); a partner always acts as itself."""
+    return first_entity(tracker, "partner_id") if identity.is_staff else None
+
+
 def audit(conn, identity: Identity, action: str, target: str, partner_id: Optional[str], result: str) -> None:
     from rules.lead_registration import write_audit
 
@@ -149,7 +154,7 @@ class ActionStartLeadCheck(Action):
         identity = identity_of(tracker)
         if identity is None:
             return [SlotSet("lead_signed_in", False)]
-        partner = first_entity(tracker, "partner_id") if identity.is_staff else None
+        partner = named_partner(identity, tracker)
         domain_named = first_entity(tracker, "domain")
         return [
             SlotSet("lead_signed_in", True),
@@ -172,7 +177,7 @@ class ActionStartLeadRegistration(Action):
             return [SlotSet("lead_signed_in", False)]
         events = [SlotSet("lead_signed_in", True)]
         named = first_entity(tracker, "domain") if latest_intent(tracker) == "register_lead" else None
-        partner = first_entity(tracker, "partner_id") if identity.is_staff else None
+        partner = named_partner(identity, tracker)
         email = first_entity(tracker, "email")
         if named and named != tracker.get_slot("lead_domain"):
             # Another lead than the one discussed: start over with it.
@@ -318,11 +323,9 @@ class ActionExplainLead(Action):
         if identity is None:
             dispatcher.utter_message(response="utter_sign_in_required")
             return []
-        asked = latest_intent(tracker) == "explain_unavailability"
-        named = first_entity(tracker, "domain") if asked else None
-        named_partner = first_entity(tracker, "partner_id") if asked and identity.is_staff else None
+        named, partner_named = first_entity(tracker, "domain"), named_partner(identity, tracker)
         target = named or tracker.get_slot("lead_domain")
-        partner_id = named_partner or acting_partner(identity, tracker)
+        partner_id = partner_named or acting_partner(identity, tracker)
         if named and not partner_id:  # staff naming a lead without a partner: whose lead?
             from rules.lead_availability import lead_domain
 
@@ -331,10 +334,10 @@ class ActionExplainLead(Action):
             except BadInput as exc:
                 dispatcher.utter_message(text=exc.message(lang))
             return []
-        if not target or not (named or tracker.get_slot("lead_status")) or not partner_id:
+        if not named and not (target and tracker.get_slot("lead_status") and partner_id):
             dispatcher.utter_message(response="utter_lead_nothing_to_explain")
             return []
-        remembered = [SlotSet("lead_partner_id", partner_id)] if named_partner else []
+        remembered = [SlotSet("lead_partner_id", partner_id)] if partner_named else []
         # The lead as it stands now (it may have changed since the check), in today's language.
         check = audited_check(dispatcher, identity, target, partner_id, "lead_explain", lang)
         if check is None:

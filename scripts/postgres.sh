@@ -53,8 +53,9 @@ case "${1:-start}" in
     ;;
   stop)
     BIN=$(bindir)
-    [ -n "$BIN" ] && DIR=$(reachable_dir)
-    [ -n "$BIN" ] && [ -f "$DIR/PG_VERSION" ] && as_owner "$BIN/pg_ctl" -D "$DIR" -m fast stop >/dev/null 2>&1 || true
+    [ -n "$BIN" ] || exit 0
+    DIR=$(reachable_dir)
+    [ -f "$DIR/PG_VERSION" ] && as_owner "$BIN/pg_ctl" -D "$DIR" -m fast stop >/dev/null 2>&1 || true
     ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac

@@ -174,6 +174,7 @@ class LeadIntentRouter(GraphComponent):
         self._check_intent = routes["check_intent"]
         self._register_intent = routes["register_intent"]
         self._explain_intent = routes["explain_intent"]
+        self._lead_intents = (self._check_intent, self._register_intent, self._explain_intent)
 
     @classmethod
     def create(cls, config, model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext):
@@ -200,9 +201,8 @@ class LeadIntentRouter(GraphComponent):
         """The lead intent (check, registration or explanation) the classifier ranked highest;
         the check when it ranked none ("I just checked acme.com.br and it came back unavailable,
         why?" is unsure between the explanation and the check, and is an explanation)."""
-        lead_intents = (self._check_intent, self._register_intent, self._explain_intent)
         for ranked in message.get(INTENT_RANKING_KEY) or []:
-            if ranked.get("name") in lead_intents:
+            if ranked.get("name") in self._lead_intents:
                 return ranked["name"]
         return self._check_intent
 
